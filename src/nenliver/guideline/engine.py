@@ -1,0 +1,280 @@
+"""The per-case decision engine: rules in, a traced decision per therapy out.
+
+For one case, every rule is evaluated with three-valued logic and recorded as a
+:class:`Finding` (rule id, effect, result, text, inputs, thresholds, citations). The status of each
+therapy follows from its findings with the precedence of ``plan-output.md``::
+
+    contraindicated > not_indicated > needs_data > trial_only > caution > indicated
+
+* an ``exclude`` rule that is true → ``contraindicated``;
+* the indication (``support`` rules: OR within an ``indication_group``, AND across groups) known
+  to be false → ``not_indicated``;
+* an unknown that the decision hangs on (unknown policy ``needs_data``) → ``needs_data``;
+* a ``route`` rule with ``route_status: trial_only`` that is true → ``trial_only``;
+* a ``caution`` that is true, or unknown with policy ``caution`` → ``caution``.
+
+The same rule data compiles to the vectorised evaluator in :mod:`nenliver.guideline.cohort`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from nenliver.case.model import Case
+from nenliver.guideline.explain import finding_text, thresholds
+from nenliver.guideline.facts import FACTS, FactValue, case_facts, grade_from_measures, lesion_facts
+from nenliver.guideline.loader import KnowledgeBase, load_knowledge_base
+from nenliver.guideline.logic import Truth, evaluate, kleene_and, kleene_or
+from nenliver.guideline.schema import THERAPIES, Rule, iter_leaves
+
+STATUS_PRECEDENCE = ("contraindicated", "not_indicated", "needs_data", "trial_only", "caution", "indicated")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The outcome of one rule on one case (or one lesion)."""
+
+    rule: Rule
+    result: Truth
+    text: str
+    inputs: dict[str, FactValue]
+    missing: tuple[str, ...]
+    lesion: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule.id,
+            "effect": self.rule.effect,
+            "result": self.result,
+            "text": self.text,
+            "inputs": self.inputs,
+            "thresholds": thresholds(self.rule),
+            "citations": self.rule.citation_labels,
+            "rule_status": self.rule.status,
+            "evidence": "".join(self.rule.evidence),
+        }
+        if self.rule.status == "draft":
+            out["text"] += " [draft rule: source not yet verified by a clinician]"
+        if self.lesion is not None:
+            out["lesion"] = self.lesion
+        if self.rule.item:
+            out["item"] = self.rule.item
+        return out
+
+
+@dataclass
+class OptionDecision:
+    therapy: str
+    status: str
+    findings: list[Finding]
+    missing: list[dict[str, Any]]
+    provisional: bool
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Decision:
+    """Everything the engine concluded for one case (the plan without rendering)."""
+
+    case_id: str
+    kb: KnowledgeBase
+    facts: dict[str, FactValue]
+    grade: dict[str, Any]
+    in_scope: bool | None
+    scope_findings: list[Finding]
+    general: list[Finding]
+    options: list[OptionDecision]
+    workup: list[Finding]
+    advice: list[Finding]
+    conflicts: list[dict[str, Any]]
+    lesion_findings: dict[str, list[Finding]]
+
+    @property
+    def provisional(self) -> bool:
+        return self.in_scope is None or any(o.provisional for o in self.options)
+
+
+def fact_key(name: str) -> str:
+    """Key under which a fact appears in ``inputs``: its case path when it maps to one field."""
+    fact = FACTS[name]
+    return fact.paths[0] if len(fact.paths) == 1 and "[]" not in fact.paths[0] and fact.scope == "case" else name
+
+
+def evaluate_rule(rule: Rule, facts: Mapping[str, FactValue], lesion: str | None = None) -> Finding:
+    result = evaluate(rule.condition, facts)
+    names = list(dict.fromkeys(leaf.fact for leaf in iter_leaves(rule.condition)))
+    inputs = {fact_key(n): facts.get(n) for n in names}
+    missing = tuple(n for n in names if facts.get(n) is None) if result is None else ()
+    return Finding(rule, result, finding_text(rule, result, facts), inputs, missing, lesion)
+
+
+def indication(findings: list[Finding]) -> Truth:
+    """OR within each indication group, AND across groups; no support rule means indicated."""
+    groups: dict[str, list[Truth]] = {}
+    for f in findings:
+        if f.rule.effect == "support":
+            groups.setdefault(f.rule.indication_group or f.rule.id, []).append(f.result)
+    return kleene_and([kleene_or(results) for results in groups.values()])
+
+
+def decide_status(findings: list[Finding]) -> tuple[str, bool]:
+    """Status of one therapy from its findings, and whether it hangs on unknown inputs."""
+    indicated = indication(findings)
+    if any(f.rule.effect == "exclude" and f.result is True for f in findings):
+        return "contraindicated", False
+    if indicated is False:
+        return "not_indicated", False
+    hangs = indicated is None or any(
+        f.result is None and f.rule.policy == "needs_data" and f.rule.effect != "support" for f in findings
+    )
+    if hangs:
+        return "needs_data", True
+    if any(f.rule.effect == "route" and f.rule.route_status == "trial_only" and f.result is True for f in findings):
+        return "trial_only", False
+    known_caution = any(f.rule.effect in ("caution", "exclude") and f.result is True for f in findings)
+    unknown_caution = any(f.result is None and f.rule.policy == "caution" for f in findings)
+    if known_caution or unknown_caution:
+        return "caution", unknown_caution and not known_caution
+    return "indicated", False
+
+
+def _missing(findings: list[Finding]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        if f.result is not None or f.rule.policy == "report":
+            continue
+        for name in f.missing:
+            fact = FACTS[name]
+            entry = seen.setdefault(name, {"field": ", ".join(fact.paths), "label": fact.label, "rules": []})
+            entry["rules"].append(f.rule.id)
+    return list(seen.values())
+
+
+def _grade(case: Case, facts: Mapping[str, FactValue]) -> dict[str, Any]:
+    value = facts.get("grade")
+    ki67, mitoses = case.tumour.ki67_percent, case.tumour.mitoses_per_2mm2
+    measured = grade_from_measures(ki67, mitoses)
+    parts = []
+    if ki67 is not None:
+        parts.append(f"ki67_percent={ki67:g}")
+    if mitoses is not None:
+        parts.append(f"mitoses_per_2mm2={mitoses:g}")
+    if measured is not None:
+        basis = f"{', '.join(parts)} (WHO 2019: Ki-67 <3 % G1, 3-20 % G2, >20 % G3; higher of Ki-67 and mitoses)"
+    elif value is not None:
+        basis = "grade as stated (no Ki-67 or mitotic count given)"
+    else:
+        basis = "unknown: no Ki-67, mitotic count or stated grade"
+    out: dict[str, Any] = {"value": value, "basis": basis}
+    if facts.get("grade_discordant"):
+        out["discordance"] = (
+            f"stated grade {case.tumour.grade} differs from the measured {measured}; the measured grade is used"
+        )
+    return out
+
+
+def _conflicts(kb: KnowledgeBase, results: Mapping[str, Finding]) -> list[dict[str, Any]]:
+    """Conflicts between cited sources that matter for this case: the rules disagree or one is unknown."""
+    out, done = [], set()
+    for rule in kb.rules:
+        for other_id in rule.conflicts_with:
+            pair = tuple(sorted((rule.id, other_id)))
+            if pair in done or rule.id not in results or other_id not in results:
+                continue
+            done.add(pair)
+            a, b = results[pair[0]], results[pair[1]]
+            if a.result == b.result and a.result is not None:
+                continue
+            topic = rule.topic or kb.rule(other_id).topic or "threshold"
+            out.append(
+                {
+                    "topic": topic,
+                    "rules": list(pair),
+                    "text": f"Sources disagree on {topic}: {pair[0]} ({a.text}) vs {pair[1]} ({b.text}). "
+                    "Local policy decides; both are shown.",
+                    "citations": a.rule.citation_labels + b.rule.citation_labels,
+                }
+            )
+    return out
+
+
+def evaluate_lesions(
+    case: Case, facts: Mapping[str, FactValue] | None = None, kb: KnowledgeBase | None = None
+) -> dict[str, list[Finding]]:
+    """Evaluate the lesion-scope rules for every listed lesion (lesion id → findings)."""
+    kb = kb or load_knowledge_base()
+    facts = case_facts(case) if facts is None else facts
+    out = {}
+    for lesion in case.liver.lesions or []:
+        env = {**facts, **lesion_facts(lesion)}
+        out[lesion.id] = [evaluate_rule(rule, env, lesion=lesion.id) for rule in kb.rules if rule.scope == "lesion"]
+    return out
+
+
+def decide_from_facts(
+    facts: Mapping[str, FactValue], kb: KnowledgeBase | None = None
+) -> tuple[dict[str, str], bool | None, dict[str, list[str]]]:
+    """Statuses, scope and fired rule ids from case-level facts alone (no lesion rules).
+
+    This is the per-case counterpart of :func:`nenliver.guideline.cohort.evaluate_frame`.
+    """
+    kb = kb or load_knowledge_base()
+    results = {r.id: evaluate_rule(r, facts) for r in kb.rules if r.scope == "case"}
+    statuses, fired = {}, {}
+    for therapy in THERAPIES:
+        findings = [results[r.id] for r in kb.rules if r.scope == "case" and therapy in r.therapy]
+        statuses[therapy] = decide_status(findings)[0]
+        fired[therapy] = [f.rule.id for f in findings if f.result is True]
+    scope = [f.result for f in results.values() if f.rule.kind == "scope"]
+    in_scope = kleene_or(scope)
+    return statuses, None if in_scope is None else not in_scope, fired
+
+
+def evaluate_case(
+    case: Case, external: Mapping[str, FactValue] | None = None, kb: KnowledgeBase | None = None
+) -> Decision:
+    """Evaluate every rule of the knowledge base on ``case`` and decide each therapy's status.
+
+    Parameters
+    ----------
+    case
+        A validated case.
+    external
+        Facts computed outside the guideline package (e.g. ``sirt_predicted_lung_dose_gy`` from
+        SIRT dosimetry, ``lesions_without_ablation_modality`` from ablation planning).
+    kb
+        The knowledge base; the packaged one by default.
+    """
+    kb = kb or load_knowledge_base()
+    facts = case_facts(case, external)
+    results: dict[str, Finding] = {}
+    for rule in kb.rules:
+        if rule.scope == "case":
+            results[rule.id] = evaluate_rule(rule, facts)
+    lesion_findings = evaluate_lesions(case, facts, kb)
+    options = []
+    for therapy in THERAPIES:
+        findings = [results[r.id] for r in kb.rules if r.scope == "case" and therapy in r.therapy]
+        status, hangs = decide_status(findings)
+        options.append(OptionDecision(therapy, status, findings, _missing(findings), hangs))
+    scope = [f for f in results.values() if f.rule.kind == "scope"]
+    out_of_scope = kleene_or([f.result for f in scope])
+    in_scope = None if out_of_scope is None else not out_of_scope
+    workup = [f for f in results.values() if f.rule.effect == "require" and f.result is not False]
+    advice = [f for f in results.values() if f.rule.effect == "advise" and f.result is True]
+    return Decision(
+        case_id=case.id,
+        kb=kb,
+        facts=facts,
+        grade=_grade(case, facts),
+        in_scope=in_scope,
+        scope_findings=scope,
+        general=[f for f in results.values() if not f.rule.therapy and f.rule.effect not in ("require", "advise")],
+        options=options,
+        workup=workup,
+        advice=advice,
+        conflicts=_conflicts(kb, results),
+        lesion_findings=lesion_findings,
+    )

@@ -1,0 +1,106 @@
+"""Loading the knowledge base: every rule record, the bibliography and the KB version + hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from nenliver._data import load_yaml, parse_yaml, sha256_of
+from nenliver.case.io import format_path
+from nenliver.errors import RuleDefinitionError
+from nenliver.guideline.schema import Rule
+
+RULES_PACKAGE = "nenliver.guideline"
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """All rules (sorted by id), the bibliography, and the version stamp of the whole KB."""
+
+    rules: tuple[Rule, ...]
+    sources: dict[str, str]
+    bibliography: dict[str, dict[str, Any]]
+    meta: dict[str, Any]
+    version: str
+    sha256: str
+    by_id: dict[str, Rule] = field(default_factory=dict)
+
+    def rule(self, rule_id: str) -> Rule:
+        return self.by_id[rule_id]
+
+
+def _rule_files() -> list[Traversable]:
+    root = resources.files(RULES_PACKAGE).joinpath("rules")
+    return sorted((p for p in root.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
+
+
+def _data_files() -> list[Traversable]:
+    root = resources.files(RULES_PACKAGE).joinpath("data")
+    return sorted((p for p in root.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
+
+
+def parse_rule(text: str, source: str) -> Rule:
+    """Parse one rule record; errors name the file and the field path."""
+    try:
+        data = parse_yaml(text)
+    except yaml.YAMLError as exc:
+        raise RuleDefinitionError(source, f"not valid YAML: {exc}") from None
+    try:
+        return Rule.model_validate(data)
+    except ValidationError as exc:
+        details = "; ".join(f"{format_path(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False))
+        raise RuleDefinitionError(source, details) from None
+
+
+@cache
+def load_knowledge_base() -> KnowledgeBase:
+    """Load and cache the packaged knowledge base."""
+    rules: list[Rule] = []
+    sources: dict[str, str] = {}
+    blobs: list[bytes] = []
+    errors = []
+    for path in _rule_files():
+        text = path.read_text(encoding="utf-8")
+        blobs.append(path.name.encode() + b"\0" + text.encode())
+        try:
+            rule = parse_rule(text, f"rules/{path.name}")
+        except RuleDefinitionError as exc:
+            errors.append(str(exc))
+            continue
+        if rule.id in sources:
+            errors.append(f"rules/{path.name}: rule id {rule.id} also defined in {sources[rule.id]}")
+        sources[rule.id] = f"rules/{path.name}"
+        rules.append(rule)
+    if errors:
+        raise RuleDefinitionError("guideline/rules", "\n  " + "\n  ".join(errors))
+    for path in _data_files():
+        blobs.append(path.name.encode() + b"\0" + path.read_bytes())
+    meta_text = resources.files(RULES_PACKAGE).joinpath("kb.yaml").read_bytes()
+    meta: dict[str, Any] = parse_yaml(meta_text)
+    rules.sort(key=lambda r: _id_key(r.id))
+    bibliography: dict[str, dict[str, Any]] = {}
+    for path in _data_files():
+        if path.name.startswith("bibliography"):
+            bibliography.update(load_yaml(RULES_PACKAGE, f"data/{path.name}"))
+    return KnowledgeBase(
+        rules=tuple(rules),
+        sources=sources,
+        bibliography=bibliography,
+        meta=meta,
+        version=str(meta["version"]),
+        sha256=sha256_of(meta_text, *blobs),
+        by_id={r.id: r for r in rules},
+    )
+
+
+def _id_key(rule_id: str) -> tuple[str, int, str]:
+    prefix, _, rest = rule_id.partition("-")
+    digits = "".join(ch for ch in rest if ch.isdigit())
+    suffix = rest[len(digits) :]
+    return prefix, int(digits), suffix
