@@ -1,0 +1,34 @@
+"""``nenliver demo``: plan a bundled example case and write its HTML report."""
+
+from __future__ import annotations
+
+import argparse
+from importlib import resources
+from pathlib import Path
+
+from nenliver.case.io import case_from_data, parse_text
+from nenliver.cli._output import write_atomic
+from nenliver.report.html import render_html
+from nenliver.report.plan import build_plan
+from nenliver.report.terminal import render_plan
+
+DEMO_CASE = "fig5-sirt-workup.yaml"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("demo", help="plan a bundled example case and write its HTML report")
+    parser.add_argument(
+        "--out", type=Path, default=Path("nenliver-demo"), help="output folder (default ./nenliver-demo)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    source = resources.files("nenliver.report").joinpath("examples", DEMO_CASE)
+    case = case_from_data(parse_text(source.read_text(encoding="utf-8"), DEMO_CASE), DEMO_CASE)
+    plan = build_plan(case)
+    target = args.out / "plan.html"
+    write_atomic(target, render_html(plan))
+    print(render_plan(plan))
+    print(f"\nDemo case: {DEMO_CASE} (bundled). HTML report written to {target.resolve()}")
+    return 0

@@ -1,0 +1,69 @@
+"""Entry point of the ``nenliver`` command.
+
+Each sub-command lives in its own module exposing ``register(subparsers)``; the module parses
+arguments, calls library code and formats the result. Exit codes follow the CLI contract:
+0 success, 2 invalid input (the message names the file, field path and what was expected),
+1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from nenliver import __version__
+from nenliver.errors import InputError, NenliverError
+
+#: Modules that contribute sub-commands, in the order they appear in ``--help``.
+COMMAND_MODULES = (
+    "nenliver.cli.plan",
+    "nenliver.cli.demo",
+    "nenliver.cli.rules",
+    "nenliver.cli.schema",
+    "nenliver.cli.sirt",
+)
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nenliver",
+        description="Liver-directed therapy planning for neuroendocrine liver metastases "
+        "(decision support for clinician review).",
+    )
+    parser.add_argument("--version", action="version", version=f"nenliver {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # an optional sub-command whose module is absent
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except InputError as exc:
+        print(f"nenliver: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except NenliverError as exc:
+        print(f"nenliver: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

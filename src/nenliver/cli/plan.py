@@ -1,0 +1,40 @@
+"""``nenliver plan CASE [--json] [--html FILE] [--pdf FILE]``: the decision for one case."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from nenliver.case import load_case
+from nenliver.cli._output import write_atomic
+from nenliver.report.plan import build_plan
+from nenliver.report.terminal import render_plan
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("plan", help="the decision for one case (plan@1)")
+    parser.add_argument("case", metavar="CASE", help="case file (YAML or JSON, nenliver/case@1)")
+    parser.add_argument("--json", action="store_true", help="print the plan@1 JSON (the machine contract)")
+    parser.add_argument("--html", metavar="FILE", type=Path, help="also write the board report as HTML")
+    parser.add_argument("--no-colour", action="store_true", help="plain text even on a terminal")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    case = load_case(args.case)
+    plan = build_plan(case)
+    if args.html:
+        from nenliver.report.html import render_html
+
+        write_atomic(args.html, render_html(plan))
+    if args.json:
+        json.dump(plan, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        colour = sys.stdout.isatty() and not args.no_colour
+        print(render_plan(plan, colour=colour))
+        if args.html:
+            print(f"\nHTML report written to {args.html}")
+    return 0

@@ -1,0 +1,77 @@
+"""``nenliver rules list | show ID | lint``: the knowledge base as people read it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import yaml
+
+from nenliver.errors import InputError, Problem
+from nenliver.guideline import lint, load_knowledge_base
+from nenliver.guideline.explain import thresholds
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("rules", help="list, show or lint the knowledge base")
+    rsub = parser.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
+    p_list = rsub.add_parser("list", help="every rule with status, effect, therapies and source")
+    p_list.add_argument("--json", action="store_true", help="machine-readable output")
+    p_list.set_defaults(func=_list)
+    p_show = rsub.add_parser("show", help="one rule in full")
+    p_show.add_argument("rule_id", metavar="ID")
+    p_show.set_defaults(func=_show)
+    p_lint = rsub.add_parser("lint", help="check every rule (sources, units, examples, facts)")
+    p_lint.set_defaults(func=_lint)
+
+
+def _list(args: argparse.Namespace) -> int:
+    kb = load_knowledge_base()
+    if args.json:
+        rows = [
+            {
+                "id": r.id,
+                "status": r.status,
+                "evidence": r.evidence,
+                "effect": r.effect,
+                "therapy": r.therapy,
+                "title": r.title,
+                "citations": r.citation_labels,
+                "conflicts_with": r.conflicts_with,
+            }
+            for r in kb.rules
+        ]
+        json.dump({"knowledge_base": {"version": kb.version, "sha256": kb.sha256}, "rules": rows}, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"knowledge base {kb.version} (sha256 {kb.sha256[:16]}…), {len(kb.rules)} rules")
+    for r in kb.rules:
+        therapies = ",".join(r.therapy) or "-"
+        flag = "" if r.status == "active" else " [draft]"
+        print(f"{r.id:9} {r.effect:8} {therapies:24} {r.title}{flag}  ({'; '.join(r.citation_labels)})")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    kb = load_knowledge_base()
+    if args.rule_id not in kb.by_id:
+        raise InputError("rules show", [Problem("ID", f"no rule {args.rule_id!r}", "an id from `nenliver rules list`")])
+    rule = kb.rule(args.rule_id)
+    data = rule.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["thresholds"] = thresholds(rule)
+    data["source_file"] = kb.sources[rule.id]
+    data["references"] = {c.key: kb.bibliography.get(c.key) for c in rule.citations}
+    print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    return 0
+
+
+def _lint(args: argparse.Namespace) -> int:
+    kb = load_knowledge_base()
+    issues = lint(kb)
+    for issue in issues:
+        print(issue)
+    errors = sum(i.severity == "error" for i in issues)
+    drafts = sum(r.status == "draft" for r in kb.rules)
+    print(f"{len(kb.rules)} rules ({drafts} draft), {errors} error(s), {len(issues) - errors} warning(s)")
+    return 1 if errors else 0

@@ -1,0 +1,1 @@
+"""Reports: the plan object and its terminal, HTML and PDF views."""

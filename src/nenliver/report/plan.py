@@ -1,0 +1,170 @@
+"""Assemble the plan of one case (``nenliver/plan@1``) from the decision engine, ablation planning
+and SIRT dosimetry.
+
+Order of work: lesion rules → per-lesion ablation plan → SIRT dosimetry from the MAA work-up →
+the facts these produce (lesions no modality covers, predicted lung dose) → the case rules → the
+plan object. Terminal, HTML and PDF views are rendered from this same object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from nenliver import CLINICIAN_REVIEW_NOTICE, __version__
+from nenliver._data import load_yaml
+from nenliver.ablation import LesionPlan, ModalityConstraints, load_policy, plan_lesions
+from nenliver.case.model import Case
+from nenliver.guideline.engine import Decision, Finding, evaluate_case, evaluate_lesions
+from nenliver.guideline.facts import FactValue, case_facts
+from nenliver.guideline.loader import KnowledgeBase, load_knowledge_base
+from nenliver.report.sirt import sirt_for_case
+
+PLAN_FORMAT = "nenliver/plan@1"
+
+
+def constraints_from_findings(findings: list[Finding]) -> ModalityConstraints:
+    """Translate lesion-rule findings into modality constraints for the ablation planner.
+
+    A true ``exclude`` removes the modality; an unknown ``exclude`` (it cannot be ruled out) or a
+    true/unknown ``caution`` with a caution policy makes it a caution; a true ``support`` prefers it.
+    """
+    out = ModalityConstraints()
+    for f in findings:
+        rule = f.rule
+        for modality in rule.modality or []:
+            if rule.effect == "exclude" and f.result is True:
+                out.excluded.setdefault(modality, []).append(rule.id)
+            elif (rule.effect == "exclude" and f.result is None) or (
+                rule.effect == "caution" and (f.result is True or (f.result is None and rule.policy == "caution"))
+            ):
+                out.caution.setdefault(modality, []).append(rule.id)
+            elif rule.effect == "support" and f.result is True:
+                out.preferred.setdefault(modality, []).append(rule.id)
+    return out
+
+
+def plan_ablation(
+    case: Case, kb: KnowledgeBase | None = None, facts: Mapping[str, FactValue] | None = None
+) -> tuple[list[LesionPlan], dict[str, list[Finding]]]:
+    """Per-lesion ablation plans and the lesion findings that shaped them."""
+    lesion_findings = evaluate_lesions(case, facts, kb)
+    constraints = {lid: constraints_from_findings(fs) for lid, fs in lesion_findings.items()}
+    return plan_lesions(case.liver.lesions or [], constraints), lesion_findings
+
+
+@cache
+def _outcomes() -> dict[str, list[dict[str, Any]]]:
+    try:
+        data = load_yaml("nenliver.guideline", "data/outcomes.yaml")
+    except FileNotFoundError:
+        return {}
+    by_therapy: dict[str, list[dict[str, Any]]] = {}
+    for entry in data.get("outcomes", []):
+        for therapy in entry.get("therapies", []):
+            by_therapy.setdefault(therapy, []).append({k: v for k, v in entry.items() if k != "therapies"})
+    return by_therapy
+
+
+def _finding_dicts(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [f.as_dict() for f in findings]
+
+
+def _listed(findings: list[Finding], kb: KnowledgeBase) -> list[dict[str, Any]]:
+    out = []
+    for f in findings:
+        entry = {
+            "item": f.rule.item,
+            "rule": f.rule.id,
+            "text": f.as_dict()["text"],
+            "result": f.result,
+            "therapies": f.rule.therapy,
+            "citations": f.rule.citation_labels,
+        }
+        out.append(entry)
+    return out
+
+
+def build_plan(case: Case, kb: KnowledgeBase | None = None) -> dict[str, Any]:
+    """The plan@1 object for one case (see ``shared/spec/plan-output.md``)."""
+    kb = kb or load_knowledge_base()
+    base_facts = case_facts(case)
+    lesion_plans, lesion_findings = plan_ablation(case, kb, base_facts)
+    sirt = sirt_for_case(case)
+    external: dict[str, FactValue] = dict(sirt.facts)
+    if case.liver.lesions:
+        external["lesions_without_ablation_modality"] = float(sum(p.modality is None for p in lesion_plans))
+    decision = evaluate_case(case, external, kb)
+    return render_plan(case, decision, lesion_plans, lesion_findings, sirt.details)
+
+
+def render_plan(
+    case: Case,
+    decision: Decision,
+    lesion_plans: list[LesionPlan],
+    lesion_findings: dict[str, list[Finding]],
+    sirt_details: dict[str, Any],
+) -> dict[str, Any]:
+    kb = decision.kb
+    labels = kb.meta["therapy_labels"]
+    notes = kb.meta["scope_note"]
+    outcomes = _outcomes()
+    options = []
+    for option in decision.options:
+        details: dict[str, Any] = {}
+        if option.therapy == "ablation":
+            policy = load_policy()
+            details = {
+                "lesions": [
+                    {
+                        **p.as_dict(),
+                        "findings": _finding_dicts([f for f in lesion_findings.get(p.id, []) if f.result is not False]),
+                    }
+                    for p in lesion_plans
+                ],
+                "margin_policy": {"minimum_mm": policy.margin_mm, "ideal_mm": policy.ideal_margin_mm},
+            }
+        elif option.therapy == "sirt" and sirt_details:
+            details = sirt_details
+        options.append(
+            {
+                "therapy": option.therapy,
+                "label": labels[option.therapy],
+                "status": option.status,
+                "provisional": option.provisional,
+                "findings": _finding_dicts(option.findings),
+                "missing": option.missing,
+                "details": details,
+                "outcomes": outcomes.get(option.therapy, []),
+            }
+        )
+    in_scope = decision.in_scope
+    scope_note = notes["in"] if in_scope else notes["out"] if in_scope is False else notes["unknown"]
+    general = [f for f in decision.general if f.rule.kind == "scope" or f.result is not False]
+    fired_drafts = sorted(
+        {f["rule"] for o in options for f in o["findings"] if f["rule_status"] == "draft" and f["result"] is not False}
+    )
+    return {
+        "format": PLAN_FORMAT,
+        "case_id": case.id,
+        "decision_date": case.decision_date.isoformat() if case.decision_date else None,
+        "notice": CLINICIAN_REVIEW_NOTICE,
+        "software": {"name": "nenliver", "version": __version__},
+        "knowledge_base": {
+            "version": kb.version,
+            "sha256": kb.sha256,
+            "rules": len(kb.rules),
+            "draft_rules": sum(r.status == "draft" for r in kb.rules),
+        },
+        "grade": decision.grade,
+        "in_scope": in_scope,
+        "scope_note": scope_note,
+        "findings": _finding_dicts(general),
+        "options": options,
+        "workup": _listed(decision.workup, kb),
+        "advice": _listed(decision.advice, kb),
+        "conflicts": decision.conflicts,
+        "draft_rules_fired": fired_drafts,
+        "provisional": decision.provisional,
+    }
