@@ -6,6 +6,8 @@
       InputError                 (bad user input: exit code 2 on the command line)
         CaseValidationError      (a case file that does not follow nenliver/case@1)
         DosimetryInputError      (a SIRT plan that does not follow nenliver/sirt@1)
+        ImagingInputError        (an image or mask that cannot be read or used)
+          GeometryMismatchError  (grids or frames of reference that cannot be combined)
       RuleDefinitionError        (a knowledge-base record that is malformed; has ``.source``)
       KnowledgeDataError         (a data file with a missing value, unit or source)
 """
@@ -51,6 +53,14 @@ class CaseValidationError(InputError):
 
 class DosimetryInputError(InputError):
     """A SIRT dosimetry plan that does not follow ``nenliver/sirt@1``."""
+
+
+class ImagingInputError(InputError):
+    """An image or mask that cannot be read, or is not what the command needs."""
+
+
+class GeometryMismatchError(ImagingInputError):
+    """Volumes whose frames of reference or grids cannot be combined."""
 
 
 class RuleDefinitionError(NenliverError):

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from nenliver.case.io import case_from_data, parse_text
 from nenliver.cli._output import write_atomic
-from nenliver.report.html import render_html
 from nenliver.report.plan import build_plan
 from nenliver.report.terminal import render_plan
 
@@ -24,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from nenliver.report.html import render_html  # jinja2 is only needed here
+
     source = resources.files("nenliver.report").joinpath("examples", DEMO_CASE)
     case = case_from_data(parse_text(source.read_text(encoding="utf-8"), DEMO_CASE), DEMO_CASE)
     plan = build_plan(case)

@@ -16,19 +16,24 @@ from collections.abc import Sequence
 from nenliver import __version__
 from nenliver.errors import InputError, NenliverError
 
-#: Modules that contribute sub-commands, in the order they appear in ``--help``.
-COMMAND_MODULES = (
-    "nenliver.cli.plan",
-    "nenliver.cli.demo",
-    "nenliver.cli.rules",
-    "nenliver.cli.schema",
-    "nenliver.cli.sirt",
-)
+#: Sub-command name → module that registers it, in the order they appear in ``--help``. Only the
+#: module of the command being run is imported, so a command never pays for another's imports.
+COMMANDS = {
+    "plan": "nenliver.cli.plan",
+    "demo": "nenliver.cli.demo",
+    "rules": "nenliver.cli.rules",
+    "schema": "nenliver.cli.schema",
+    "sirt": "nenliver.cli.sirt",
+    "dose": "nenliver.cli.dose",
+    "ablation": "nenliver.cli.ablation",
+}
+COMMAND_MODULES = tuple(COMMANDS.values())
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``command``, only that sub-command's module is imported."""
     parser = argparse.ArgumentParser(
         prog="nenliver",
         description="Liver-directed therapy planning for neuroendocrine liver metastases "
@@ -36,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nenliver {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    modules = [COMMANDS[command]] if command in COMMANDS else list(COMMAND_MODULES)
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:  # an optional sub-command whose module is absent
@@ -48,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

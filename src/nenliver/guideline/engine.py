@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nenliver.case.model import Case
-from nenliver.guideline.explain import finding_text, thresholds
+from nenliver.guideline.explain import finding_text, format_value, thresholds
 from nenliver.guideline.facts import FACTS, FactValue, case_facts, grade_from_measures, lesion_facts
 from nenliver.guideline.loader import KnowledgeBase, load_knowledge_base
 from nenliver.guideline.logic import Truth, evaluate, kleene_and, kleene_or
@@ -42,6 +42,20 @@ class Finding:
     inputs: dict[str, FactValue]
     missing: tuple[str, ...]
     lesion: str | None = None
+    values: dict[str, FactValue] = field(default_factory=dict)
+
+    def comparisons(self) -> list[dict[str, Any]]:
+        """Each fact of the rule: case field, patient value as read, threshold as read."""
+        limits = thresholds(self.rule)
+        return [
+            {
+                "fact": name,
+                "field": fact_key(name),
+                "patient": format_value(value, FACTS[name].unit),
+                "threshold": limits.get(name),
+            }
+            for name, value in self.values.items()
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -51,6 +65,7 @@ class Finding:
             "text": self.text,
             "inputs": self.inputs,
             "thresholds": thresholds(self.rule),
+            "comparisons": self.comparisons(),
             "citations": self.rule.citation_labels,
             "rule_status": self.rule.status,
             "evidence": "".join(self.rule.evidence),
@@ -107,7 +122,8 @@ def evaluate_rule(rule: Rule, facts: Mapping[str, FactValue], lesion: str | None
     names = list(dict.fromkeys(leaf.fact for leaf in iter_leaves(rule.condition)))
     inputs = {fact_key(n): facts.get(n) for n in names}
     missing = tuple(n for n in names if facts.get(n) is None) if result is None else ()
-    return Finding(rule, result, finding_text(rule, result, facts), inputs, missing, lesion)
+    values = {n: facts.get(n) for n in names}
+    return Finding(rule, result, finding_text(rule, result, facts), inputs, missing, lesion, values)
 
 
 def indication(findings: list[Finding]) -> Truth:
@@ -262,8 +278,14 @@ def evaluate_case(
     scope = [f for f in results.values() if f.rule.kind == "scope"]
     out_of_scope = kleene_or([f.result for f in scope])
     in_scope = None if out_of_scope is None else not out_of_scope
-    workup = [f for f in results.values() if f.rule.effect == "require" and f.result is not False]
-    advice = [f for f in results.values() if f.rule.effect == "advise" and f.result is True]
+    ruled_out = {o.therapy for o in options if o.status in ("contraindicated", "not_indicated")}
+
+    def relevant(f: Finding) -> bool:
+        """A work-up or advice item tied only to therapies that are ruled out is not listed."""
+        return not f.rule.therapy or not set(f.rule.therapy) <= ruled_out
+
+    workup = [f for f in results.values() if f.rule.effect == "require" and f.result is not False and relevant(f)]
+    advice = [f for f in results.values() if f.rule.effect == "advise" and f.result is True and relevant(f)]
     return Decision(
         case_id=case.id,
         kb=kb,

@@ -33,18 +33,14 @@ class _Style:
 def _finding_line(f: dict[str, Any], style: _Style) -> str:
     mark = EFFECT_MARK.get(f["effect"], "·") if f["result"] is True else RESULT_MARK[f["result"]]
     values = ", ".join(
-        f"{k} = {v}"
-        + (f" (threshold {f['thresholds'][k.split('.')[-1]]})" if k.split(".")[-1] in f["thresholds"] else "")
-        for k, v in f["inputs"].items()
+        f"{c['field']} {c['patient']}" + (f" (rule {c['threshold']})" if c["threshold"] else "")
+        for c in f.get("comparisons", [])
     )
     cite = "; ".join(f["citations"])
     line = f"    {mark} {f['rule']:8} {f['text']}"
     detail = f"               [{f['evidence']}] {cite}" + (f" — patient: {values}" if values else "")
-    code = (
-        {"exclude": "31", "caution": "33", "support": "32"}.get(f["effect"], "0")
-        if f["result"]
-        else ("90" if f["result"] is None else "0")
-    )
+    effect_colour = {"exclude": "31", "caution": "33", "support": "32"}.get(f["effect"], "0")
+    code = effect_colour if f["result"] else ("90" if f["result"] is None else "0")
     return style(line, code) + "\n" + style(detail, "90")
 
 

@@ -124,3 +124,12 @@ def test_conflict_shown_only_when_sources_disagree_for_the_patient(make_case):
     assert ["TAE-06", "TAE-06b"] in topics(2.5)
     assert ["TAE-06", "TAE-06b"] not in topics(0.7)
     assert ["TAE-06", "TAE-06b"] not in topics(3.5)
+
+
+def test_workup_for_ruled_out_therapies_is_not_listed(make_case):
+    """The MAA work-up (SIRT only) is not asked for when SIRT is contraindicated anyway."""
+    items = {f.rule.item for f in evaluate_case(case_from_data(make_case())).workup}
+    assert "maa_workup" in items
+    excluded = evaluate_case(case_from_data(make_case(**{"history.ascites": True})))
+    assert next(o for o in excluded.options if o.therapy == "sirt").status == "contraindicated"
+    assert "maa_workup" not in {f.rule.item for f in excluded.workup}
