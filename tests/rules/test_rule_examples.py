@@ -55,3 +55,13 @@ def test_every_reference_rule_id_is_encoded():
         + [f"DATA-0{i}" for i in range(1, 8)]
     )
     assert sorted(set(wanted) - set(KB.by_id)) == []
+
+
+def test_rule_catalogue_is_up_to_date():
+    """docs/rules.md is generated; regenerate with `nenliver rules list --markdown > docs/rules.md`."""
+    from pathlib import Path
+
+    from nenliver.guideline.catalogue import catalogue_markdown
+
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == catalogue_markdown(KB)

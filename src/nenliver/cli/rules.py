@@ -10,6 +10,7 @@ import yaml
 
 from nenliver.errors import InputError, Problem
 from nenliver.guideline import lint, load_knowledge_base
+from nenliver.guideline.catalogue import catalogue_markdown
 from nenliver.guideline.explain import thresholds
 
 
@@ -18,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rsub = parser.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
     p_list = rsub.add_parser("list", help="every rule with status, effect, therapies and source")
     p_list.add_argument("--json", action="store_true", help="machine-readable output")
+    p_list.add_argument("--markdown", action="store_true", help="the rule catalogue as Markdown (docs/rules.md)")
     p_list.set_defaults(func=_list)
     p_show = rsub.add_parser("show", help="one rule in full")
     p_show.add_argument("rule_id", metavar="ID")
@@ -28,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     kb = load_knowledge_base()
+    if args.markdown:
+        print(catalogue_markdown(kb), end="")
+        return 0
     if args.json:
         rows = [
             {
