@@ -27,8 +27,12 @@ def catalogue_markdown(kb: KnowledgeBase) -> str:
     groups.append(("general (scope, grading, work-up, data)", [r for r in kb.rules if not r.therapy]))
     for title, rules in groups:
         label = kb.meta["therapy_labels"].get(title, title)
-        lines += [f"## {label}", "", "| id | effect | rule | thresholds | status | evidence | sources |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {label}",
+            "",
+            "| id | effect | rule | thresholds | status | evidence | sources |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for r in rules:
             limits = "; ".join(f"{k} {v}" for k, v in thresholds(r).items()) or "—"
             scope = " (per lesion)" if r.scope == "lesion" else ""

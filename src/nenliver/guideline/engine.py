@@ -51,6 +51,7 @@ class Finding:
             {
                 "fact": name,
                 "field": fact_key(name),
+                "label": FACTS[name].label,
                 "patient": format_value(value, FACTS[name].unit),
                 "threshold": limits.get(name),
             }
@@ -68,6 +69,8 @@ class Finding:
             "comparisons": self.comparisons(),
             "citations": self.rule.citation_labels,
             "rule_status": self.rule.status,
+            "unknown_policy": self.rule.policy,
+            "reported_only": self.result is None and self.rule.policy == "report",
             "evidence": "".join(self.rule.evidence),
         }
         if self.rule.status == "draft":
@@ -114,7 +117,7 @@ class Decision:
 def fact_key(name: str) -> str:
     """Key under which a fact appears in ``inputs``: its case path when it maps to one field."""
     fact = FACTS[name]
-    return fact.paths[0] if len(fact.paths) == 1 and "[]" not in fact.paths[0] and fact.scope == "case" else name
+    return fact.paths[0] if fact.direct else name
 
 
 def evaluate_rule(rule: Rule, facts: Mapping[str, FactValue], lesion: str | None = None) -> Finding:

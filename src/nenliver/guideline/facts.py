@@ -42,6 +42,7 @@ class Fact:
     values: tuple[str, ...] | None = None
     scope: Literal["case", "lesion", "external"] = "case"
     derive: Callable[[Any], FactValue] | None = None
+    direct: bool = False  # the value of one case field as given (not derived)
 
     @property
     def primary_path(self) -> str:
@@ -82,7 +83,7 @@ def _attr(path: str) -> Callable[[Case], FactValue]:
 def _direct(
     name: str, kind: FactKind, path: str, label: str, unit: str | None = None, values: tuple[str, ...] | None = None
 ) -> None:
-    _register(Fact(name, kind, label, (path,), unit=unit, values=values, derive=_attr(path)))
+    _register(Fact(name, kind, label, (path,), unit=unit, values=values, derive=_attr(path), direct=True))
 
 
 # --- direct case facts -------------------------------------------------------------------------

@@ -33,7 +33,7 @@ class _Style:
 def _finding_line(f: dict[str, Any], style: _Style) -> str:
     mark = EFFECT_MARK.get(f["effect"], "·") if f["result"] is True else RESULT_MARK[f["result"]]
     values = ", ".join(
-        f"{c['field']} {c['patient']}" + (f" (rule {c['threshold']})" if c["threshold"] else "")
+        f"{c['label']} {c['patient']}" + (f" (rule {c['threshold']})" if c["threshold"] else "")
         for c in f.get("comparisons", [])
     )
     cite = "; ".join(f["citations"])
