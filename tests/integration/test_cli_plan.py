@@ -105,3 +105,16 @@ def test_rules_show_unknown_id_exits_2(capsys):
 def test_schema_case_is_json(capsys):
     assert main(["schema", "case"]) == 0
     assert json.loads(capsys.readouterr().out)["title"].startswith("nenliver case format")
+
+
+def test_internal_error_exits_1_without_traceback(capsys, case_file, monkeypatch):
+    import nenliver.cli.plan as plan_cli
+
+    def broken(case):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(plan_cli, "build_plan", broken)
+    monkeypatch.delenv("NENLIVER_DEBUG", raising=False)
+    assert main(["plan", str(case_file()), "--json"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" not in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -71,6 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for NENLIVER_DEBUG=1
+        if os.environ.get("NENLIVER_DEBUG"):
+            raise
+        print(
+            f"nenliver: internal error ({type(exc).__name__}: {exc}). Nothing was decided; please report this "
+            "with the input file (run with NENLIVER_DEBUG=1 for the traceback).",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":
