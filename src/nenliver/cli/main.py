@@ -42,7 +42,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nenliver {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules = [COMMANDS[command]] if command in COMMANDS else list(COMMAND_MODULES)
+    registered = _register(sub, [COMMANDS[command]] if command in COMMANDS else [])
+    if not registered:  # help, an unknown command, or a command whose module is not installed
+        _register(sub, list(COMMAND_MODULES))
+    return parser
+
+
+def _register(sub: argparse._SubParsersAction, modules: list[str]) -> int:
+    """Import each module and let it add its sub-command; returns how many were registered."""
+    count = 0
     for name in modules:
         try:
             module = importlib.import_module(name)
@@ -51,7 +59,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
-    return parser
+        count += 1
+    return count
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from nenliver._data import load_yaml
+from nenliver.case import enums
 from nenliver.case.model import Case, Lesion
 
 FactKind = Literal["number", "bool", "category"]
@@ -91,25 +92,18 @@ _direct("ecog", "number", "patient.ecog", "ECOG performance status", unit="1")
 _direct("inpatient_urgent", "bool", "patient.inpatient_urgent", "urgent inpatient indication")
 _direct("ki67_percent", "number", "tumour.ki67_percent", "Ki-67 index", unit="%")
 _direct("mitoses_per_2mm2", "number", "tumour.mitoses_per_2mm2", "mitotic count", unit="/2mm2")
-_direct("stated_grade", "category", "tumour.grade", "grade stated in the pathology report", values=("G1", "G2", "G3"))
-_direct("differentiation", "category", "tumour.differentiation", "differentiation", values=("well", "poor"))
+_direct(
+    "stated_grade", "category", "tumour.grade", "grade stated in the pathology report", values=get_args(enums.Grade)
+)
+_direct(
+    "differentiation", "category", "tumour.differentiation", "differentiation", values=get_args(enums.Differentiation)
+)
 _direct(
     "primary_site",
     "category",
     "tumour.primary_site",
     "primary tumour site",
-    values=(
-        "small_intestine",
-        "pancreas",
-        "stomach",
-        "duodenum",
-        "appendix",
-        "colon",
-        "rectum",
-        "lung",
-        "unknown",
-        "other",
-    ),
+    values=get_args(enums.PrimarySite),
 )
 _direct("primary_resected", "bool", "tumour.primary_resected", "primary tumour resected")
 _direct(
@@ -117,7 +111,7 @@ _direct(
     "category",
     "tumour.functioning_syndrome",
     "hormonal syndrome",
-    values=("none", "carcinoid_syndrome", "other_hormonal"),
+    values=get_args(enums.FunctioningSyndrome),
 )
 _direct("carcinoid_heart_disease", "bool", "tumour.carcinoid_heart_disease", "carcinoid heart disease")
 _direct(
@@ -125,9 +119,9 @@ _direct(
     "category",
     "tumour.ssa_status",
     "status on somatostatin analogues",
-    values=("naive", "responding", "progressing", "symptomatic_despite_ssa"),
+    values=get_args(enums.SsaStatus),
 )
-_direct("disease_course", "category", "tumour.disease_course", "disease course", values=("stable", "progressive"))
+_direct("disease_course", "category", "tumour.disease_course", "disease course", values=get_args(enums.DiseaseCourse))
 _direct("stable_months", "number", "tumour.stable_months", "months of documented stable disease", unit="mo")
 _direct("extrahepatic_disease", "bool", "tumour.extrahepatic_disease", "extrahepatic disease")
 _direct(
@@ -146,7 +140,7 @@ _direct(
     "category",
     "liver.distribution",
     "distribution of liver metastases",
-    values=("unilobar_right", "unilobar_left", "bilobar"),
+    values=get_args(enums.Distribution),
 )
 _direct("surgical_indication", "bool", "liver.surgical_indication", "surgical indication (liver surgeon)")
 _direct("bilirubin_mg_dl", "number", "labs.bilirubin", "total bilirubin", unit="mg/dL")
@@ -203,7 +197,7 @@ _direct(
     "category",
     "sirt_workup.perfused_territory",
     "planned perfused territory",
-    values=("whole_liver", "right_lobe", "left_lobe", "segmental"),
+    values=get_args(enums.PerfusedTerritory),
 )
 
 
@@ -256,7 +250,7 @@ def grade_from_measures(ki67_percent: float | None, mitoses_per_2mm2: float | No
     "category",
     ("tumour.ki67_percent", "tumour.mitoses_per_2mm2", "tumour.grade"),
     "WHO 2019 grade",
-    values=("G1", "G2", "G3"),
+    values=get_args(enums.Grade),
 )
 def _grade(case: Case) -> FactValue:
     measured = grade_from_measures(case.tumour.ki67_percent, case.tumour.mitoses_per_2mm2)
