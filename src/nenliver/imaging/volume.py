@@ -39,6 +39,9 @@ class Volume:
     unit: str | None = None
     source: str = "<memory>"
     read_notes: tuple[str, ...] = field(default=())
+    #: What the reader knows beyond geometry (DICOM: modality, units, decay correction, times,
+    #: patient/study identifiers needed to write an RT Dose). Empty for NIfTI.
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         affine = np.asarray(self.affine, dtype=np.float64)
@@ -72,7 +75,7 @@ class Volume:
 
     def with_array(self, array: NDArray[np.generic], unit: str | None = None) -> Volume:
         """A volume on the same grid with other data (a dose map from an activity map)."""
-        return Volume(array, self.affine, self.frame_of_reference_uid, unit, self.source)
+        return Volume(array, self.affine, self.frame_of_reference_uid, unit, self.source, metadata=self.metadata)
 
 
 def check_same_frame(a: Volume, b: Volume) -> None:
@@ -118,6 +121,7 @@ def resample_like(moving: Volume, reference: Volume, order: int = 0) -> Volume:
         moving.unit,
         moving.source,
         (*moving.read_notes, f"resampled onto the grid of {reference.source} (order {order})"),
+        moving.metadata,
     )
 
 
@@ -164,10 +168,19 @@ def write_nifti(volume: Volume, path: str | Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _is_binary(data: NDArray[np.generic]) -> bool:
+    """True when every value is 0 or 1 (one or two passes; no sort)."""
+    if data.size == 0:
+        return True
+    if np.issubdtype(data.dtype, np.integer):
+        return bool(data.min() >= 0 and data.max() <= 1)
+    return bool(np.logical_or(data == 0, data == 1).all())
+
+
 def as_mask(volume: Volume, name: str) -> NDArray[np.bool_]:
     """A binary mask from a label volume; refuses anything but {0, 1} (or bool) values."""
     data = np.asarray(volume.array)
-    if data.dtype != np.bool_:
+    if data.dtype != np.bool_ and not _is_binary(data):
         values = np.unique(data)
         if not np.isin(values, [0, 1]).all():
             shown = ", ".join(f"{v:g}" for v in values[:6])
