@@ -1,5 +1,22 @@
-"""Ablation planning: modality and applicators per lesion from the seed's zone sizes."""
+"""Ablation: modality and applicators per lesion, margin confirmation and zone simulation.
 
+* :mod:`~nenliver.ablation.planning`: modality and applicators per lesion from the seed's zone sizes.
+* :mod:`~nenliver.ablation.margin`: minimal ablative margin, coverage and surface histogram.
+* :mod:`~nenliver.ablation.simulate`: ellipsoidal zones at applicator poses and a small optimiser.
+* :mod:`~nenliver.ablation.distance`: the exact voxel-centre distance transforms behind them.
+"""
+
+from nenliver.ablation.distance import bounding_box, distance_to_mask_mm, signed_distance_mm
+from nenliver.ablation.margin import (
+    ESTIMATOR,
+    MarginResult,
+    MarginSettings,
+    SurfaceBin,
+    assess_margin,
+    grid_spacing_mm,
+    load_margin_settings,
+    margin_from_masks,
+)
 from nenliver.ablation.planning import (
     LesionPlan,
     ModalityConstraints,
@@ -9,13 +26,46 @@ from nenliver.ablation.planning import (
     plan_lesion,
     plan_lesions,
 )
+from nenliver.ablation.simulate import (
+    ApplicatorPose,
+    SimulationResult,
+    ZoneShape,
+    get_zone_shape,
+    load_zone_shapes,
+    max_applicators,
+    optimise_applicators,
+    simulate_zone,
+    spheroid_signed_distance_mm,
+    zone_mask,
+)
 
 __all__ = [
+    "ESTIMATOR",
+    "ApplicatorPose",
     "LesionPlan",
+    "MarginResult",
+    "MarginSettings",
     "ModalityConstraints",
     "Policy",
+    "SimulationResult",
+    "SurfaceBin",
+    "ZoneShape",
+    "assess_margin",
+    "bounding_box",
+    "distance_to_mask_mm",
+    "get_zone_shape",
+    "grid_spacing_mm",
     "guidance_for",
+    "load_margin_settings",
     "load_policy",
+    "load_zone_shapes",
+    "margin_from_masks",
+    "max_applicators",
+    "optimise_applicators",
     "plan_lesion",
     "plan_lesions",
+    "signed_distance_mm",
+    "simulate_zone",
+    "spheroid_signed_distance_mm",
+    "zone_mask",
 ]
