@@ -118,7 +118,7 @@ def read_mask(text: str | Path, reference: Volume, structure: str) -> tuple[NDAr
     as_mask(volume, structure)  # binary and not empty on its own grid
     resampled = resample_like(volume, reference)
     if resampled is not volume:
-        notes.append(f"{structure}: resampled onto the activity grid (nearest neighbour)")
+        notes.append(f"{structure}: resampled onto the reference image grid (nearest neighbour)")
     mask = np.asarray(resampled.array) > 0
     return _not_empty(mask, source, structure), tuple(notes)
 
@@ -126,6 +126,6 @@ def read_mask(text: str | Path, reference: Volume, structure: str) -> tuple[NDAr
 def _not_empty(mask: NDArray[np.bool_], source: str, structure: str) -> NDArray[np.bool_]:
     if not mask.any():
         raise ImagingInputError(
-            source, [Problem(structure, "mask is empty on the activity grid", "at least one voxel")]
+            source, [Problem(structure, "mask is empty on the reference image grid", "at least one voxel")]
         )
     return mask
