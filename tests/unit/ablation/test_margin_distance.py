@@ -106,6 +106,7 @@ def test_bad_spacing_or_dimension_is_refused(spacing: tuple[float, ...], shape: 
 
 def test_cross_check_with_simpleitk_documents_its_boundary_convention() -> None:
     import SimpleITK as sitk  # a dev dependency: the cross-check always runs in CI
+
     mask = np.zeros((24, 40, 40), dtype=bool)
     z, y, x = np.mgrid[:24, :40, :40]
     mask[((z - 12) * 2.5) ** 2 + ((y - 20) * 0.8) ** 2 + ((x - 19) * 0.8) ** 2 <= 12.0**2] = True
