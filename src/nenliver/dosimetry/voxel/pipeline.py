@@ -157,6 +157,8 @@ def dose_from_activity(
     if method is DoseMethod.KERNEL:
         kernel, convolver = kernel_convolver(spacing_mm, tissue_density_g_per_ml)
         dose = convolver(dose, nonzero_bounds(dose))
+        # The kernel and the activity are non-negative; FFT round-off (~1e-7 of the maximum) is not.
+        np.maximum(dose, 0.0, out=dose)
     if lung is not None:
         rho = number("lung_density") if lung_density_g_per_ml is None else lung_density_g_per_ml
         lung_gbq = activity.lung_gbq if activity.lung_gbq is not None else np.zeros_like(activity.tissue_gbq)

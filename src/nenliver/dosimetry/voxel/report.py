@@ -109,6 +109,9 @@ def dvh_png(result: VoxelDoseResult, post: VoxelDoseResult | None = None) -> byt
     return _figure_bytes(fig)
 
 
+_DISPLAY_FLOOR_FRACTION = 1e-3
+
+
 def overlay_png(
     result: VoxelDoseResult, background: np.ndarray | None = None, contours: dict[str, np.ndarray] | None = None
 ) -> bytes:
@@ -126,17 +129,19 @@ def overlay_png(
     extent = (0, dose.shape[0] * sx, dose.shape[1] * sy, 0)
     if background is not None:
         ax.imshow(np.asarray(background)[:, :, k].T, cmap="gray", extent=extent)
-    shown = np.ma.masked_less_equal(dose[:, :, k].T, 0)
+    # Presentation only: leave voxels below 0.1 % of the maximum uncoloured (FFT round-off, no dose).
+    shown = np.ma.masked_less_equal(dose[:, :, k].T, _DISPLAY_FLOOR_FRACTION * float(dose.max(initial=0.0)))
     im = ax.imshow(shown, cmap="jet", alpha=0.55 if background is not None else 1.0, extent=extent)
     for i, mask in enumerate((contours or {}).values()):
         if mask[:, :, k].any():
+            # contour at voxel centres in the same mm coordinates as the image (pixel edges at 0 and n·s)
             ax.contour(
+                (np.arange(dose.shape[0]) + 0.5) * sx,
+                (np.arange(dose.shape[1]) + 0.5) * sy,
                 mask[:, :, k].T.astype(float),
                 levels=[0.5],
                 colors=[f"C{i % 10}"],
                 linewidths=1,
-                extent=(0, dose.shape[0] * sx, 0, dose.shape[1] * sy),
-                origin="upper",
             )
     fig.colorbar(im, ax=ax, label="absorbed dose (Gy)", shrink=0.8)
     ax.set_title(f"slice {k} — {result.method.value}")
