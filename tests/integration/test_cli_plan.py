@@ -118,3 +118,10 @@ def test_internal_error_exits_1_without_traceback(capsys, case_file, monkeypatch
     assert main(["plan", str(case_file()), "--json"]) == 1
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" not in err
+
+
+def test_pdf_report_is_written(tmp_path: Path, capsys, case_file):
+    target = tmp_path / "plan.pdf"
+    assert main(["plan", str(case_file()), "--pdf", str(target)]) == 0
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 5000

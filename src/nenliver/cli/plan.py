@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("case", metavar="CASE", help="case file (YAML or JSON, nenliver/case@1)")
     parser.add_argument("--json", action="store_true", help="print the plan@1 JSON (the machine contract)")
     parser.add_argument("--html", metavar="FILE", type=Path, help="also write the board report as HTML")
+    parser.add_argument("--pdf", metavar="FILE", type=Path, help="also write the board report as PDF (WeasyPrint)")
     parser.add_argument("--no-colour", action="store_true", help="plain text even on a terminal")
     parser.set_defaults(func=run)
 
@@ -29,12 +30,17 @@ def run(args: argparse.Namespace) -> int:
         from nenliver.report.html import render_html
 
         write_atomic(args.html, render_html(plan))
+    if args.pdf:
+        from nenliver.report.pdf import render_pdf
+
+        write_atomic(args.pdf, render_pdf(plan))
     if args.json:
         json.dump(plan, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         colour = sys.stdout.isatty() and not args.no_colour
         print(render_plan(plan, colour=colour))
-        if args.html:
-            print(f"\nHTML report written to {args.html}")
+        for kind, target in (("HTML", args.html), ("PDF", args.pdf)):
+            if target:
+                print(f"\n{kind} report written to {target}")
     return 0
