@@ -24,7 +24,7 @@ from typing import Any
 
 from nenliver.case.model import Case
 from nenliver.guideline.explain import finding_text, format_value, thresholds
-from nenliver.guideline.facts import FACTS, FactValue, case_facts, grade_from_measures, lesion_facts
+from nenliver.guideline.facts import FACTS, FactValue, case_facts, grade_from_measures, grading_summary, lesion_facts
 from nenliver.guideline.loader import KnowledgeBase, load_knowledge_base
 from nenliver.guideline.logic import Truth, evaluate, kleene_and, kleene_or
 from nenliver.guideline.schema import THERAPIES, Rule, iter_leaves
@@ -181,7 +181,7 @@ def _grade(case: Case, facts: Mapping[str, FactValue]) -> dict[str, Any]:
     if mitoses is not None:
         parts.append(f"mitoses_per_2mm2={mitoses:g}")
     if measured is not None:
-        basis = f"{', '.join(parts)} (WHO 2019: Ki-67 <3 % G1, 3-20 % G2, >20 % G3; higher of Ki-67 and mitoses)"
+        basis = f"{', '.join(parts)} ({grading_summary()})"
     elif value is not None:
         basis = "grade as stated (no Ki-67 or mitotic count given)"
     else:

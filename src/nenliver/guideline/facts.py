@@ -228,6 +228,30 @@ def _band(value: float, bands: list[dict[str, Any]]) -> str:
     raise ValueError("grading bands must end with an open band")
 
 
+def grading_summary() -> str:
+    """The grading bands as a sentence, from ``derivations.yaml`` (e.g. ``Ki-67 <3 % G1, ≤20 % G2, else G3``)."""
+    table = _derivations()["grading"]
+
+    def bands(key: str, unit: str) -> str:
+        parts, previous = [], None
+        for band in table[key]:
+            if "below" in band:
+                parts.append(f"<{band['below']:g}{unit} {band['grade']}")
+                previous = band["below"]
+            elif "upper_inclusive" in band:
+                start = f"{previous:g}-" if previous is not None else "≤"
+                parts.append(f"{start}{band['upper_inclusive']:g}{unit} {band['grade']}")
+                previous = band["upper_inclusive"]
+            else:
+                parts.append(f">{previous:g}{unit} {band['grade']}" if previous is not None else str(band["grade"]))
+        return ", ".join(parts)
+
+    return (
+        f"{table['system']}: Ki-67 {bands('ki67_percent', ' %')}; mitoses per 2 mm² {bands('mitoses_per_2mm2', '')}; "
+        f"{table['rule']}"
+    )
+
+
 def grade_from_measures(ki67_percent: float | None, mitoses_per_2mm2: float | None) -> str | None:
     """WHO 2019 grade from Ki-67 and mitoses (the higher grade wins); ``None`` when both unknown.
 
