@@ -65,3 +65,13 @@ def test_rule_catalogue_is_up_to_date():
 
     committed = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
     assert committed == catalogue_markdown(KB)
+
+
+def test_facts_catalogue_is_up_to_date():
+    """docs/facts.md is generated; regenerate with `nenliver rules facts > docs/facts.md`."""
+    from pathlib import Path
+
+    from nenliver.guideline.catalogue import facts_markdown
+
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "facts.md").read_text(encoding="utf-8")
+    assert committed == facts_markdown()

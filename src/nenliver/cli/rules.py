@@ -10,7 +10,7 @@ import yaml
 
 from nenliver.errors import InputError, Problem
 from nenliver.guideline import lint, load_knowledge_base
-from nenliver.guideline.catalogue import catalogue_markdown
+from nenliver.guideline.catalogue import catalogue_markdown, facts_markdown
 from nenliver.guideline.explain import thresholds
 
 
@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p_show = rsub.add_parser("show", help="one rule in full")
     p_show.add_argument("rule_id", metavar="ID")
     p_show.set_defaults(func=_show)
+    p_facts = rsub.add_parser("facts", help="the facts rule conditions may use (Markdown)")
+    p_facts.set_defaults(func=_facts)
     p_lint = rsub.add_parser("lint", help="check every rule (sources, units, examples, facts)")
     p_lint.set_defaults(func=_lint)
 
@@ -68,6 +70,11 @@ def _show(args: argparse.Namespace) -> int:
     data["source_file"] = kb.sources[rule.id]
     data["references"] = {c.key: kb.bibliography.get(c.key) for c in rule.citations}
     print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    return 0
+
+
+def _facts(args: argparse.Namespace) -> int:
+    print(facts_markdown(), end="")
     return 0
 
 

@@ -43,3 +43,23 @@ def catalogue_markdown(kb: KnowledgeBase) -> str:
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def facts_markdown() -> str:
+    """The facts rule conditions may use (``docs/facts.md``)."""
+    from nenliver.guideline.facts import FACTS
+
+    lines = [
+        "# Facts available to rule conditions",
+        "",
+        "Generated from `src/nenliver/guideline/facts.py` (`nenliver rules facts`). `scope`: case (derived "
+        "from the case), lesion (per listed lesion; only in `scope: lesion` rules), external (computed by SIRT "
+        "dosimetry or ablation planning and passed in; unknown when not computed).",
+        "",
+        "| fact | kind | unit / values | scope | case fields | label |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in FACTS.values():
+        values = f.unit if f.kind == "number" else (", ".join(f.values) if f.values else "true/false")
+        lines.append(f"| `{f.name}` | {f.kind} | {values} | {f.scope} | {', '.join(f.paths)} | {_cell(f.label)} |")
+    return "\n".join(lines) + "\n"

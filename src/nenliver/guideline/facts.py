@@ -373,6 +373,32 @@ def _progressing_count(case: Case) -> FactValue:
     return float(sum(bool(les.progressing) for les in lesions))
 
 
+@_derived(
+    "listed_progressing_lesion_count",
+    "number",
+    ("liver.lesions",),
+    "listed lesions marked progressing (a lower bound when not every lesion is listed)",
+    unit="1",
+)
+def _listed_progressing(case: Case) -> FactValue:
+    lesions = _lesions(case)
+    return None if lesions is None else float(sum(les.progressing is True for les in lesions))
+
+
+@_derived(
+    "maa_age_days",
+    "number",
+    ("sirt_workup.maa_date", "decision_date"),
+    "days from the 99mTc-MAA work-up to the decision date",
+    unit="d",
+)
+def _maa_age(case: Case) -> FactValue:
+    workup = case.sirt_workup
+    if workup is None or workup.maa_date is None or case.decision_date is None:
+        return None
+    return float((case.decision_date - workup.maa_date).days)
+
+
 @_derived("any_central_lesion", "bool", ("liver.lesions",), "a lesion close to the hilum, main ducts or vessels")
 def _any_central(case: Case) -> FactValue:
     lesions = _lesions(case)
