@@ -89,7 +89,11 @@ def _header(plan: dict[str, Any], s: _Style) -> list[str]:
         out.append(s(f"  ! {plan['grade']['discordance']}", "33"))
     scope = {True: "in scope", False: "OUT OF SCOPE", None: "scope unknown"}[plan["in_scope"]]
     out.append(f"Scope: {scope} — {plan['scope_note']}")
-    out += [_finding_line(f, s) for f in plan.get("findings", []) if f["result"] is not False]
+    out += [
+        _finding_line(f, s)
+        for f in plan.get("findings", [])
+        if f["result"] is True or (f["result"] is None and f["effect"] == "route")
+    ]
     if plan["provisional"]:
         out.append(s("PROVISIONAL: some decisions depend on missing data (see 'missing').", "1;90"))
     return out
