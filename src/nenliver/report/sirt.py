@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nenliver.case.model import Case
-from nenliver.dosimetry import dosimetry_for_workup
 from nenliver.errors import DosimetryInputError
 from nenliver.guideline.facts import FactValue
 
@@ -50,6 +49,8 @@ def sirt_for_case(case: Case) -> SirtAttachment:
     if missing:
         return SirtAttachment(details={"dosimetry": None, "summary": "dosimetry needs " + ", ".join(missing)})
     prior = _prior_lung_dose_gy(case)
+    from nenliver.dosimetry import dosimetry_for_workup  # only cases with an MAA work-up need it
+
     try:
         result = dosimetry_for_workup(
             liver_volume_ml=float(needed["liver_volume_ml"] or 0),
