@@ -12,7 +12,7 @@ from typing import Any
 
 from nenliver.guideline.facts import FACTS, FactValue
 from nenliver.guideline.logic import Truth
-from nenliver.guideline.schema import Leaf, Rule, iter_leaves
+from nenliver.guideline.schema import Leaf, Not, Rule, iter_leaves
 
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)(\.threshold)?\}")
 _OP_SYMBOL = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠", "in": "in", "not_in": "not in"}
@@ -49,12 +49,23 @@ def format_threshold(leaf: Leaf) -> str:
     return f"{_OP_SYMBOL[leaf.op]} {format_value(leaf.value, unit)}"
 
 
+def _signed_leaves(condition: Any, negated: bool = False) -> list[tuple[Leaf, bool]]:
+    """Leaves with whether an odd number of ``not`` wraps them."""
+    if isinstance(condition, Leaf):
+        return [(condition, negated)]
+    if isinstance(condition, Not):
+        return _signed_leaves(condition.not_, not negated)
+    children = getattr(condition, "all", None) or getattr(condition, "any", None) or []
+    return [pair for child in children for pair in _signed_leaves(child, negated)]
+
+
 def thresholds(rule: Rule) -> dict[str, str]:
-    """``{fact: "≥ 3 mg/dL"}`` for every compared fact of the rule (first comparison wins)."""
+    """``{fact: "≥ 3 mg/dL"}`` for every compared fact of the rule (first comparison wins);
+    a comparison under ``not`` reads ``not ≥ 3``."""
     out: dict[str, str] = {}
-    for leaf in iter_leaves(rule.condition):
+    for leaf, negated in _signed_leaves(rule.condition):
         if leaf.op not in ("known", "missing"):
-            out.setdefault(leaf.fact, format_threshold(leaf))
+            out.setdefault(leaf.fact, ("not " if negated else "") + format_threshold(leaf))
     return out
 
 

@@ -57,20 +57,22 @@ def _relevant(option: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _lesion_lines(details: dict[str, Any]) -> list[str]:
+def _lesion_lines(details: dict[str, Any], full: bool) -> list[str]:
+    """One line per lesion; the planner's note too when ``full`` (ablation still an option)."""
     lines = []
     for les in details.get("lesions", []):
+        size = f"{les['diameter_mm']:g} mm" if les.get("diameter_mm") is not None else "size unknown"
         if les["modality"]:
             head = (
-                f"{les['id']}: {les['diameter_mm']:g} mm → {les['modality'].upper()} × {les['applicators']}, "
+                f"{les['id']}: {size} → {les['modality'].upper()} × {les['applicators']}, "
                 f"zone {les['zone_mm']:g} mm, margin ≈ {les['margin_mm']:g} mm"
             )
         else:
-            head = f"{les['id']}: no modality"
-        lines.append(f"      {head}")
-        lines.append(f"        {les['note']}")
-        if les.get("guidance"):
-            lines.append(f"        guidance: {les['guidance']}")
+            head = f"{les['id']}: {size} → no modality covers it with the margin"
+        guidance = f"; {les['guidance']}" if les.get("guidance") else ""
+        lines.append(f"      {head}{guidance}")
+        if full or not les["modality"]:
+            lines.append(f"        {les['note']}")
     return lines
 
 
@@ -115,7 +117,7 @@ def _why(option: dict[str, Any], s: _Style) -> list[str]:
     if clear:
         out.append(s(f"    - {clear} contraindication/caution rule(s) checked and clear", "90"))
     if option["therapy"] == "ablation":
-        out += _lesion_lines(option["details"])
+        out += _lesion_lines(option["details"], full=option["status"] not in ("not_indicated", "contraindicated"))
     if option["therapy"] == "sirt" and option["details"].get("summary"):
         out.append(f"      dosimetry: {option['details']['summary']}")
     for m in option["missing"]:
