@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# CI explores a fixed set of examples (stable results); locally Hypothesis explores at random.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 BASE_CASE: dict[str, Any] = {
     "format": "nenliver/case@1",
