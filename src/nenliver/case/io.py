@@ -6,9 +6,8 @@ what was expected; a misspelled field gets the closest valid name. Nothing is gu
 
 from __future__ import annotations
 
-import difflib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,71 +15,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from nenliver._data import load_yaml
+from nenliver._validation import problems_from_validation_error
 from nenliver.case.model import CASE_FORMAT, Case
 from nenliver.errors import CaseValidationError, Problem
-
-
-def format_path(loc: Iterable[int | str]) -> str:
-    """``("liver", "lesions", 1, "diameter_mm")`` → ``liver.lesions[1].diameter_mm``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The pydantic model class that owns the last element of ``loc`` (for name suggestions)."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        fields = getattr(current, "model_fields", None)
-        field = fields.get(part) if isinstance(fields, dict) else None
-        if field is None:
-            return None
-        current = _first_model(field.annotation)
-        if current is None:
-            return None
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _first_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _first_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def problems_from_validation(exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
-    """Turn pydantic errors into :class:`Problem` s with paths, expectations and suggestions."""
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        path = format_path(loc)
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            owner = _model_at(model, loc)
-            names = list(owner.model_fields) if owner else []
-            close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
-            message = f"unknown field; did you mean {close[0]!r}?" if close else "unknown field"
-            problems.append(Problem(path, message, "one of: " + ", ".join(names) if names else None))
-        elif kind == "missing":
-            problems.append(Problem(path, "required field is missing"))
-        elif kind == "literal_error":
-            expected = err.get("ctx", {}).get("expected")
-            problems.append(Problem(path, f"value {err.get('input')!r} is not allowed", expected))
-        elif kind == "value_error":
-            message = str(err.get("ctx", {}).get("error", err["msg"]))
-            problems.append(Problem(path, message))
-        else:
-            problems.append(Problem(path, f"{err['msg'].lower()} (got {err.get('input')!r})"))
-    return problems
 
 
 def _walk_values(node: Any, path: str) -> Iterator[tuple[str, str, Any]]:
@@ -158,7 +95,7 @@ def case_from_data(data: Any, source: str = "<case>") -> Case:
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
-        raise CaseValidationError(source, problems_from_validation(exc, Case)) from None
+        raise CaseValidationError(source, problems_from_validation_error(exc, Case)) from None
     problems = validate_ranges(case)
     if problems:
         raise CaseValidationError(source, problems)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from nenliver import __version__
 from nenliver._data import load_yaml, parse_yaml, sha256_of
-from nenliver.case.io import format_path
+from nenliver._validation import format_path
 from nenliver.errors import RuleDefinitionError
 from nenliver.guideline.schema import Rule
 
