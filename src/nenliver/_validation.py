@@ -79,10 +79,7 @@ def _expected(error: Mapping[str, Any]) -> str | None:
         return f"a number <= {ctx.get('le'):g}"
     if kind in ("enum", "literal_error"):
         listed = str(ctx.get("expected", ""))
-        found = error.get("input")
-        close = difflib.get_close_matches(str(found), re.findall(r"'([^']*)'", listed), n=1)
-        hint = f"did you mean '{close[0]}'? one of " if close else ""
-        return f"{hint}{listed}" or None
+        return f"one of {listed}" if listed else None
     return None
 
 
@@ -94,7 +91,9 @@ def _message(error: Mapping[str, Any]) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     found = error.get("input")
     if kind in ("enum", "literal_error"):
-        return f"unknown value {found!r}"
+        allowed = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+        close = difflib.get_close_matches(str(found), allowed, n=1)
+        return f"unknown value {found!r}" + (f"; did you mean '{close[0]}'?" if close else "")
     if kind in ("model_type", "model_attributes_type", "dict_type") or isinstance(found, dict | list):
         return f"{error['msg']} (found {type(found).__name__})"
     return f"{error['msg']} (found {found!r})"
@@ -123,10 +122,8 @@ def problems_from_validation_error(exc: ValidationError, root: type[BaseModel]) 
             valid = sorted(model.model_fields) if model else []
             name = str(loc[-1]) if loc else ""
             close = difflib.get_close_matches(name, valid, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            problems.append(
-                Problem(format_path(loc), f"unknown field '{name}'", f"{hint}one of: {', '.join(valid)}".strip())
-            )
+            message = f"unknown field '{name}'" + (f"; did you mean '{close[0]}'?" if close else "")
+            problems.append(Problem(format_path(loc), message, f"one of: {', '.join(valid)}" if valid else None))
             continue
         problems.append(Problem(format_path(loc), _message(error), _expected(error)))
     return problems
