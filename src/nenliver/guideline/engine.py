@@ -252,7 +252,10 @@ def decide_from_facts(
 
 
 def evaluate_case(
-    case: Case, external: Mapping[str, FactValue] | None = None, kb: KnowledgeBase | None = None
+    case: Case,
+    external: Mapping[str, FactValue] | None = None,
+    kb: KnowledgeBase | None = None,
+    lesion_findings: dict[str, list[Finding]] | None = None,
 ) -> Decision:
     """Evaluate every rule of the knowledge base on ``case`` and decide each therapy's status.
 
@@ -265,6 +268,9 @@ def evaluate_case(
         SIRT dosimetry, ``lesions_without_ablation_modality`` from ablation planning).
     kb
         The knowledge base; the packaged one by default.
+    lesion_findings
+        Lesion-rule findings already evaluated (by the ablation planning step); evaluated here
+        when not given. Lesion rules use no external facts, so the result is the same.
     """
     kb = kb or load_knowledge_base()
     facts = case_facts(case, external)
@@ -272,7 +278,8 @@ def evaluate_case(
     for rule in kb.rules:
         if rule.scope == "case":
             results[rule.id] = evaluate_rule(rule, facts)
-    lesion_findings = evaluate_lesions(case, facts, kb)
+    if lesion_findings is None:
+        lesion_findings = evaluate_lesions(case, facts, kb)
     options = []
     for therapy in THERAPIES:
         findings = [results[r.id] for r in kb.rules if r.scope == "case" and therapy in r.therapy]

@@ -38,6 +38,8 @@ def _leaf_issues(rule: Rule, leaf: Leaf) -> list[str]:
     problems = []
     if fact.scope == "lesion" and rule.scope != "lesion":
         problems.append(f"lesion fact {leaf.fact!r} used in a case-scope rule")
+    if fact.scope == "external" and rule.scope == "lesion":
+        problems.append(f"external fact {leaf.fact!r} used in a lesion rule (lesion rules run before it is computed)")
     if leaf.op in ("known", "missing"):
         return problems
     if fact.kind == "number":

@@ -95,7 +95,7 @@ def build_plan(case: Case, kb: KnowledgeBase | None = None) -> dict[str, Any]:
     external: dict[str, FactValue] = dict(sirt.facts)
     if case.liver.lesions:
         external["lesions_without_ablation_modality"] = float(sum(p.modality is None for p in lesion_plans))
-    decision = evaluate_case(case, external, kb)
+    decision = evaluate_case(case, external, kb, lesion_findings)
     return render_plan(case, decision, lesion_plans, lesion_findings, sirt.details)
 
 
