@@ -9,6 +9,7 @@
         ImagingInputError        (an image or mask that cannot be read or used)
           GeometryMismatchError  (grids or frames of reference that cannot be combined)
       RuleDefinitionError        (a knowledge-base record that is malformed; has ``.source``)
+      DependencyError            (an optional package or system library is missing or broken)
       KnowledgeDataError         (a data file with a missing value, unit or source)
 """
 
@@ -69,6 +70,14 @@ class RuleDefinitionError(NenliverError):
     def __init__(self, source: str, message: str) -> None:
         self.source = source
         super().__init__(f"{source}: {message}")
+
+
+class DependencyError(NenliverError):
+    """An optional package or system library that a requested output needs is missing or broken.
+
+    The message names the library and how to install it; the command exits 1 without calling it
+    an internal error.
+    """
 
 
 class KnowledgeDataError(NenliverError):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
+import warnings
 from pathlib import Path
 
 import pytest
@@ -125,3 +128,41 @@ def test_pdf_report_is_written(tmp_path: Path, capsys, case_file):
     assert main(["plan", str(case_file()), "--pdf", str(target)]) == 0
     data = target.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 5000
+
+
+class _BrokenWeasyPrint(types.ModuleType):
+    """Stands in for a WeasyPrint whose system libraries cannot be loaded."""
+
+    def __getattr__(self, name: str):
+        raise OSError("cannot load library 'libpango-1.0-0': No such file")
+
+
+class _WarningWeasyPrint(types.ModuleType):
+    """Stands in for a WeasyPrint that warns while rendering (as 70 does without HarfBuzz-Subset)."""
+
+    class HTML:
+        def __init__(self, string: str) -> None:
+            self.string = string
+
+        def write_pdf(self) -> bytes:
+            warnings.warn("HarfBuzz-Subset will be required by future versions", DeprecationWarning, stacklevel=1)
+            return b"%PDF-1.7 stand-in"
+
+
+def test_pdf_missing_system_library_is_a_plain_message(tmp_path: Path, capsys, case_file, monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", _BrokenWeasyPrint("weasyprint"))
+    target = tmp_path / "plan.pdf"
+    assert main(["plan", str(case_file()), "--pdf", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    assert "libpango-1.0-0" in err and "apt-get install" in err and "libharfbuzz-subset0" in err
+    assert not target.exists()
+
+
+def test_pdf_render_warning_is_reported_not_fatal(tmp_path: Path, capsys, case_file, monkeypatch):
+    monkeypatch.setitem(sys.modules, "weasyprint", _WarningWeasyPrint("weasyprint"))
+    target = tmp_path / "plan.pdf"
+    assert main(["plan", str(case_file()), "--pdf", str(target)]) == 0
+    assert target.read_bytes().startswith(b"%PDF")
+    err = capsys.readouterr().err
+    assert "WeasyPrint: HarfBuzz-Subset will be required" in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -31,6 +32,21 @@ COMMANDS = {
 COMMAND_MODULES = tuple(COMMANDS.values())
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+class _StderrHandler(logging.Handler):
+    """Library warnings to the standard error current at the time (not the one at set-up)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"nenliver: {self.format(record)}", file=sys.stderr)
+
+
+def _configure_logging() -> None:
+    """Warnings of the library (logger ``nenliver``) go to standard error, once."""
+    logger = logging.getLogger("nenliver")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler(logging.WARNING))
+        logger.setLevel(logging.WARNING)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -65,6 +81,7 @@ def _register(sub: argparse._SubParsersAction, modules: list[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _configure_logging()
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(command)
     args = parser.parse_args(argv)

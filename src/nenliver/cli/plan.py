@@ -26,14 +26,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     case = load_case(args.case)
     plan = build_plan(case)
+    # Render every requested report before writing any, so a failure leaves no file behind.
+    reports: list[tuple[Path, str | bytes]] = []
     if args.html:
         from nenliver.report.html import render_html
 
-        write_atomic(args.html, render_html(plan))
+        reports.append((args.html, render_html(plan)))
     if args.pdf:
         from nenliver.report.pdf import render_pdf
 
-        write_atomic(args.pdf, render_pdf(plan))
+        reports.append((args.pdf, render_pdf(plan)))
+    for target, content in reports:
+        write_atomic(target, content)
     if args.json:
         json.dump(plan, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
