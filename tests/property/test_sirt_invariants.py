@@ -16,11 +16,12 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from nenliver.dosimetry import evaluate_plan, plan_from_mapping
-from nenliver.dosimetry.checks import lung_checks, normal_liver_check
+from nenliver.dosimetry.checks import is_treatable, liver_check, lung_checks
 from nenliver.dosimetry.decay import decay_factor
 from nenliver.dosimetry.enums import CheckStatus, CompartmentKind, DeviceKind, Severity
 from nenliver.dosimetry.inverse import maximise_tumour_dose
 from nenliver.dosimetry.mird import single_compartment_activity_gbq
+from nenliver.dosimetry.model import Doses
 from nenliver.dosimetry.partition import partition_activity_gbq, partition_doses_gy
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
@@ -176,9 +177,15 @@ def test_decay_is_monotonic(t: float, dt: float) -> None:
     assert decay_factor(t + dt, "Y-90") < decay_factor(t, "Y-90")
 
 
+def _hard_checks(device: DeviceKind, d, prior: float) -> list:
+    doses = Doses(tumour=d.tumour_gy, normal_liver=d.normal_liver_gy, lung=d.lung_gy, perfused_mean=d.perfused_mean_gy)
+    checks = [*lung_checks(d.lung_gy, prior), liver_check(device, doses)]
+    return [ch for ch in checks if ch is not None and ch.severity is Severity.HARD]
+
+
 @SETTINGS
 @given(
-    st.sampled_from([DeviceKind.GLASS, DeviceKind.RESIN]),
+    st.sampled_from(list(DeviceKind)),
     masses,
     masses,
     ratios,
@@ -188,13 +195,52 @@ def test_decay_is_monotonic(t: float, dt: float) -> None:
 def test_inverse_plan_sits_on_the_binding_limit(
     device: DeviceKind, m_t: float, m_n: float, tn: float, f: float, prior: float
 ) -> None:
-    c = 49.67
+    c = 15.87 if device is DeviceKind.HOLMIUM else 49.67
     plan = maximise_tumour_dose(device, m_t, m_n, tn, f, c, 1.0, prior)
     assume(plan.max_activity_gbq > 0)
     d = partition_doses_gy(plan.max_activity_gbq, m_t, m_n, tn, f, c, 1.0)
-    checks = [*lung_checks(d.lung_gy, prior), normal_liver_check(device, d.normal_liver_gy)]
-    hard = [ch for ch in checks if ch is not None and ch.severity is Severity.HARD]
-    assert all(ch.status is CheckStatus.PASS for ch in hard)
+    assert all(ch.status is CheckStatus.PASS for ch in _hard_checks(device, d, prior))
     bumped = partition_doses_gy(plan.max_activity_gbq * 1.01, m_t, m_n, tn, f, c, 1.0)
-    bumped_checks = [*lung_checks(bumped.lung_gy, prior), normal_liver_check(device, bumped.normal_liver_gy)]
-    assert any(ch is not None and ch.status is CheckStatus.FAIL for ch in bumped_checks)
+    assert any(ch.status is CheckStatus.FAIL for ch in _hard_checks(device, bumped, prior))
+
+
+@SETTINGS
+@given(
+    st.sampled_from(list(DeviceKind)),
+    st.floats(min_value=1.0, max_value=2000.0),
+    st.floats(min_value=50.0, max_value=3000.0),
+    ratios,
+    st.floats(min_value=0.0, max_value=25.0),
+    st.floats(min_value=0.0, max_value=60.0),
+    st.sampled_from([None, 0.5, 1.0]),
+)
+def test_treatable_inverse_plan_keeps_every_hard_limit(
+    device: DeviceKind, v_t: float, v_n: float, tn: float, lsf: float, prior: float, lung_mass: float | None
+) -> None:
+    """Whole plans of every device: treatable means every hard check passes, and one more percent breaks one."""
+    data = {
+        "device": device.value,
+        "method": "partition",
+        "target": {"maximise": "tumour"},
+        "tumour_volume_ml": v_t,
+        "normal_volume_ml": v_n,
+        "tumour_to_normal_ratio": tn,
+        "lung_shunt_fraction_percent": lsf,
+        "prior_lung_dose_gy": prior,
+    }
+    if lung_mass is not None:
+        data["lung_mass_kg"] = lung_mass
+    result = evaluate_plan(plan_from_mapping(data))
+    hard = [ch for ch in result.checks if ch.severity is Severity.HARD]
+    assert {"lung-single", "lung-cumulative", "lung-shunt"} <= {ch.id for ch in hard}
+    assert any(ch.id in ("normal-liver", "perfused-liver") for ch in hard)
+    assert result.treatable == all(ch.status is not CheckStatus.FAIL for ch in hard)
+    assert result.treatable == is_treatable(result.checks)
+    assert result.limiting_constraint in {c.id for c in result.inverse.constraints}
+    caps = [c.max_activity_gbq for c in result.inverse.constraints if c.max_activity_gbq is not None]
+    assert result.injected_activity_gbq == pytest.approx(min(caps))
+    if result.treatable:
+        assert result.injected_activity_gbq > 0
+        # The same plan forward-planned at 1 % more activity fails a hard limit.
+        bumped = dict(data, target={"compartment": "normal_liver", "dose_gy": result.doses_gy.normal_liver * 1.01})
+        assert not evaluate_plan(plan_from_mapping(bumped)).treatable

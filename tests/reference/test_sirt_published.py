@@ -164,6 +164,44 @@ def test_b16_b17_resin_bsa(height: float, weight: float, v_t: float, v_n: float,
     assert bsa_activity_gbq(height, weight, v_t, v_n) == pytest.approx(activity, abs=5e-5)
 
 
+def _bsa_plan(**changes: object) -> dict:
+    plan = {
+        "device": "resin",
+        "method": "bsa",
+        "patient": {"height_cm": 175.0, "weight_kg": 75.0},
+        "tumour_volume_ml": 250.0,
+        "normal_volume_ml": 1250.0,
+        "lung_shunt_fraction_percent": 5.0,
+    }
+    plan.update(changes)
+    return plan
+
+
+@pytest.mark.parametrize(("share", "activity"), [(1.0, 1.8698), (0.65, 1.2154)])
+def test_b16_lobar_bsa_scales_by_the_perfused_share(share: float, activity: float) -> None:
+    """B16 lobar: right lobe 65 % of the liver → 1.8698 × 0.65 = 1.2154 GBq ([D], lobar rule [K]); 4 dp.
+
+    The volumes stay whole-liver figures; only the activity (and the perfused masses) scale.
+    """
+    result = evaluate_plan(plan_from_mapping(_bsa_plan(perfused_fraction_of_liver=share)))
+    assert result.injected_activity_gbq == pytest.approx(activity, abs=5e-5)
+    assert result.masses_kg.perfused == pytest.approx(share * 1500.0 * RHO / 1000.0)
+
+
+def test_bsa_plans_get_the_normal_liver_check() -> None:
+    """With T/N the BSA plan gets the partition normal-liver dose; without, the perfused mean stands in."""
+    with_tn = evaluate_plan(plan_from_mapping(_bsa_plan(tumour_to_normal_ratio=3.0)))
+    liver = next(c for c in with_tn.checks if c.id == "normal-liver")
+    assert liver.value_gy == pytest.approx(with_tn.doses_gy.normal_liver)
+    assert liver.severity.value == "hard"
+    without = evaluate_plan(plan_from_mapping(_bsa_plan(perfused_fraction_of_liver=0.65)))
+    stand_in = next(c for c in without.checks if c.id == "normal-liver")
+    assert stand_in.value_gy == pytest.approx(without.doses_gy.perfused_mean)
+    # 1.2154 GBq x 49.67 x 0.95 / (0.65 x 1.545 kg) = 57 Gy > 40 Gy: flagged, advisory (T/N unknown).
+    assert stand_in.status.value == "warn" and stand_in.severity.value == "advisory"
+    assert "T/N not given" in stand_in.text
+
+
 B21 = [
     (1, 0.98924),
     (6, 0.93718),

@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--maximise",
         action="store_true",
-        help="inverse planning: the largest activity within the lung and normal-liver limits "
+        help="inverse planning: the largest activity within the lung limits and the device's liver limit "
         "(partition plans; replaces the plan's target)",
     )
     parser.set_defaults(func=run)

@@ -2,25 +2,30 @@
 """Limit and plausibility checks of a SIRT plan, each citing its source.
 
 Hard limits (a failure makes the plan not treatable): single-session lung dose, cumulative lung
-dose, lung shunt fraction above the contraindication, normal-liver dose above the device limit
-(EANM 2022; derived from HCC/mCRC data). Advisory checks: the NEN tumour response threshold,
+dose, lung shunt fraction above the contraindication, and the device's liver limit: normal-liver
+dose for 90Y (EANM 2022; derived from HCC/mCRC data), perfused-liver dose for 166Ho (the standard
+60 Gy). Advisory checks: the NEN tumour response threshold,
 the lung-shunt caution level, T/N plausibility and the MAA work-up interval.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-from nenliver.dosimetry.constants import DataEntry, entry
-from nenliver.dosimetry.enums import CheckStatus, DeviceKind, Severity
-from nenliver.dosimetry.model import Check
+from nenliver.dosimetry.constants import DataEntry, entry, load_data
+from nenliver.dosimetry.enums import CheckStatus, CompartmentKind, DeviceKind, Severity
+from nenliver.dosimetry.model import Check, Doses, InversePlan
+from nenliver.errors import KnowledgeDataError
 
 __all__ = [
+    "LiverLimit",
     "is_treatable",
+    "liver_check",
+    "liver_limit",
     "lung_checks",
     "maa_interval_check",
-    "normal_liver_check",
-    "normal_liver_limit_entry",
+    "no_room_check",
     "shunt_checks",
     "tumour_response_check",
     "tumour_response_status",
@@ -28,10 +33,6 @@ __all__ = [
 ]
 
 _ROUNDING_REL_TOL = 1e-9
-_NORMAL_LIVER_LIMIT = {
-    DeviceKind.RESIN: "normal_liver_limit_resin",
-    DeviceKind.GLASS: "normal_liver_limit_glass",
-}
 
 
 def _severity(item: DataEntry) -> Severity:
@@ -222,39 +223,90 @@ def tumour_response_check(tumour_dose_gy: float) -> Check:
     )
 
 
-def normal_liver_limit_entry(device: DeviceKind) -> DataEntry | None:
-    """Normal-liver dose limit of a device, or ``None`` where no cited limit exists (holmium).
+@dataclass(frozen=True)
+class LiverLimit:
+    """The hard liver-dose limit of a device: which compartment it bounds, and the cited entry.
+
+    Attributes
+    ----------
+    compartment : CompartmentKind
+        ``normal_liver`` (90Y: EANM 2022) or ``perfused`` (166Ho: the standard 60 Gy to the treated
+        liver, tumour included).
+    item : DataEntry
+        The cited limit (``limits.yaml``), in Gy.
+    """
+
+    compartment: CompartmentKind
+    item: DataEntry
+
+    @property
+    def check_id(self) -> str:
+        """``normal-liver`` or ``perfused-liver``: the id of its check and inverse-planning cap."""
+        return _LIVER_CHECK_ID[self.compartment]
+
+    @property
+    def limit_gy(self) -> float:
+        """The limit, Gy."""
+        return _limit(self.item)
+
+    def dose_gy(self, doses: Doses) -> float | None:
+        """The dose of ``doses`` this limit bounds (``None`` when the inputs do not define it)."""
+        return doses.normal_liver if self.compartment is CompartmentKind.NORMAL_LIVER else doses.perfused_mean
+
+
+_LIVER_CHECK_ID = {CompartmentKind.NORMAL_LIVER: "normal-liver", CompartmentKind.PERFUSED: "perfused-liver"}
+
+
+def liver_limit(device: DeviceKind) -> LiverLimit:
+    """The hard liver-dose limit of a device, found in the limits data by ``device`` and ``compartment``.
+
+    Raises
+    ------
+    nenliver.errors.KnowledgeDataError
+        When the data hold no limit, or more than one, for the device (every device needs exactly one).
 
     Examples
     --------
-    >>> normal_liver_limit_entry(DeviceKind.RESIN).value
-    40.0
-    >>> normal_liver_limit_entry(DeviceKind.HOLMIUM) is None
-    True
+    >>> liver_limit(DeviceKind.RESIN).limit_gy, liver_limit(DeviceKind.RESIN).check_id
+    (40.0, 'normal-liver')
+    >>> liver_limit(DeviceKind.HOLMIUM).limit_gy, liver_limit(DeviceKind.HOLMIUM).check_id
+    (60.0, 'perfused-liver')
     """
-    name = _NORMAL_LIVER_LIMIT.get(device)
-    return entry(name) if name else None
+    found = [
+        item
+        for item in load_data().values()
+        if item.extra.get("device") == device.value and "compartment" in item.extra
+    ]
+    if len(found) != 1:
+        raise KnowledgeDataError(
+            f"expected one liver-dose limit (an entry with 'device: {device.value}' and 'compartment') "
+            f"in the dosimetry data, found {len(found)}"
+        )
+    return LiverLimit(compartment=CompartmentKind(str(found[0].extra["compartment"])), item=found[0])
 
 
-def normal_liver_check(device: DeviceKind, normal_liver_dose_gy: float) -> Check | None:
-    """Normal-liver dose against the EANM 2022 limit for the device (hard).
+def liver_check(device: DeviceKind, doses: Doses, *, assumed: str | None = None) -> Check | None:
+    """The device's liver dose against its hard limit (normal liver for 90Y, perfused liver for 166Ho).
 
     Parameters
     ----------
     device : DeviceKind
         Microsphere device.
-    normal_liver_dose_gy : float
-        Mean dose to the normal perfused liver, Gy.
+    doses : Doses
+        Compartment doses of the plan.
+    assumed : str, optional
+        When the dose checked stands in for an unknown one (the perfused mean for the normal liver
+        without T/N), what was assumed: the check is then advisory and says so.
 
     Returns
     -------
     Check or None
-        ``normal-liver``; ``None`` for holmium (no cited limit).
+        ``normal-liver`` or ``perfused-liver``; ``None`` when the plan does not define the dose.
 
     Notes
     -----
-    The EANM 2022 limits (resin < 40 Gy, glass < 75 Gy) were derived from HCC and mCRC data, not
-    NEN, and refer to the normal (perfused or whole) liver; the check says so.
+    The EANM 2022 90Y limits (resin < 40 Gy, glass < 75 Gy) were derived from HCC and mCRC data,
+    not NEN; the 166Ho limit is the standard 60 Gy to the treated liver. The check says which.
 
     References
     ----------
@@ -263,25 +315,64 @@ def normal_liver_check(device: DeviceKind, normal_liver_dose_gy: float) -> Check
 
     Examples
     --------
-    >>> normal_liver_check(DeviceKind.GLASS, 100.0).status.value
-    'fail'
+    >>> d = Doses(tumour=300.0, normal_liver=100.0, lung=10.0, perfused_mean=140.0)
+    >>> liver_check(DeviceKind.GLASS, d).status.value, liver_check(DeviceKind.HOLMIUM, d).status.value
+    ('fail', 'fail')
     """
-    item = normal_liver_limit_entry(device)
-    if item is None:
+    limit = liver_limit(device)
+    value = doses.perfused_mean if assumed is not None else limit.dose_gy(doses)
+    if value is None:
         return None
-    limit = _limit(item)
+    item = limit.item
+    status = _max_status(value, limit.limit_gy, item)
+    severity = _severity(item)
+    label = str(item.extra.get("label", item.source))
+    name = "Normal perfused liver" if limit.compartment is CompartmentKind.NORMAL_LIVER else "Perfused liver"
+    text = f"{name} dose {value:.1f} Gy, limit {limit.limit_gy:g} Gy for {device.value} ({label})"
+    if assumed is not None:
+        severity = Severity.ADVISORY
+        if status is CheckStatus.FAIL:
+            status = CheckStatus.WARN
+        text += f"; {assumed}"
     return Check(
-        id="normal-liver",
-        status=_max_status(normal_liver_dose_gy, limit, item),
-        severity=_severity(item),
-        text=(
-            f"Normal perfused liver dose {normal_liver_dose_gy:.1f} Gy, limit {limit:g} Gy for "
-            f"{device.value} (EANM 2022; derived from HCC/mCRC data, not NEN)"
-        ),
-        limit_gy=limit,
-        value_gy=normal_liver_dose_gy,
+        id=limit.check_id,
+        status=status,
+        severity=severity,
+        text=text,
+        limit_gy=limit.limit_gy,
+        value_gy=value,
         note=item.note,
         **_cited(item),
+    )
+
+
+def no_room_check(inverse: InversePlan) -> Check | None:
+    """A hard failure when inverse planning leaves no activity (a limit is already spent).
+
+    Returns
+    -------
+    Check or None
+        ``no-activity-within-limits`` (hard, ``fail``) when the largest activity within the limits
+        is 0 GBq, typically a cumulative lung dose already at its limit; otherwise ``None``.
+
+    Examples
+    --------
+    >>> from nenliver.dosimetry.inverse import maximise_tumour_dose
+    >>> spent = maximise_tumour_dose(DeviceKind.GLASS, 0.2, 0.8, 3.0, 0.1, 49.67, 1.0, prior_lung_dose_gy=50.0)
+    >>> no_room_check(spent).status.value
+    'fail'
+    """
+    if inverse.max_activity_gbq > 0.0:
+        return None
+    binding = next(c for c in inverse.constraints if c.id == inverse.limiting_constraint)
+    return Check(
+        id="no-activity-within-limits",
+        status=CheckStatus.FAIL,
+        severity=Severity.HARD,
+        text=f"No activity fits within the limits: {binding.id} ({binding.limit:g} {binding.unit}) is already reached",
+        source=binding.source,
+        locator=binding.locator,
+        tag=binding.tag,
     )
 
 

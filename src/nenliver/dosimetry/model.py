@@ -114,6 +114,7 @@ class SirtPlan(BaseModel):
     residual_fraction: _Fraction = 0.0
     prior_lung_dose_gy: _NonNegative = 0.0
     patient: Patient | None = None
+    perfused_fraction_of_liver: Annotated[float, Strict(), Field(gt=0, le=1)] = 1.0
     treatment_time: AwareDatetime | None = None
     calibration_time: AwareDatetime | None = None
     maa_time: AwareDatetime | None = None
@@ -217,6 +218,14 @@ def _two_compartment_problems(plan: SirtPlan) -> list[Problem]:
 
 def _method_problems(plan: SirtPlan) -> list[Problem]:
     problems = _bsa_or_target_problems(plan)
+    if plan.method is not MethodKind.BSA and plan.perfused_fraction_of_liver != 1.0:
+        problems.append(
+            Problem(
+                "perfused_fraction_of_liver",
+                f"applies to method 'bsa' only; for '{plan.method.value}' give the perfused volumes themselves",
+                "no perfused_fraction_of_liver, or method bsa",
+            )
+        )
     if plan.method is MethodKind.MIRD_SINGLE:
         problems += _single_compartment_problems(plan)
     else:
@@ -367,7 +376,11 @@ class Schedule(BaseModel):
 
 
 class Constraint(BaseModel):
-    """One limit on the activity in inverse planning."""
+    """One limit on the activity in inverse planning, with its cited source.
+
+    ``max_activity_gbq`` is the activity at which this limit alone is reached (``None`` when it
+    does not bound the activity, e.g. the lung with no shunt).
+    """
 
     model_config = _OUTPUT
 
@@ -376,6 +389,8 @@ class Constraint(BaseModel):
     limit: float
     unit: str
     source: str
+    locator: str = ""
+    tag: str = ""
 
 
 class InversePlan(BaseModel):

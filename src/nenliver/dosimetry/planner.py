@@ -29,7 +29,7 @@ from nenliver.dosimetry.conventions import effective_convention, nuclide_for_dev
 from nenliver.dosimetry.decay import decay_factor, fraction_of_dose_delivered, half_life_h
 from nenliver.dosimetry.enums import CompartmentKind, ConventionKind, DeviceKind, MethodKind
 from nenliver.dosimetry.holmium import holmium_standard_activity_gbq
-from nenliver.dosimetry.inverse import maximise_tumour_dose
+from nenliver.dosimetry.inverse import CAP_EQUATIONS, maximise_tumour_dose
 from nenliver.dosimetry.logistics import choose_glass_vial, resin_vial_fraction, sphere_count
 from nenliver.dosimetry.mird import lung_dose_gy, single_compartment_activity_gbq, single_compartment_dose_gy
 from nenliver.dosimetry.model import (
@@ -61,8 +61,11 @@ class _Context:
         self.density = plan.density_g_ml if plan.density_g_ml is not None else number("liver_density")
         self.lung_mass = plan.lung_mass_kg if plan.lung_mass_kg is not None else number("lung_mass")
         self.f = percent_to_fraction(plan.lung_shunt_fraction_percent)
-        self.m_t = mass_kg(plan.tumour_volume_ml, self.density) if plan.tumour_volume_ml is not None else None
-        self.m_n = mass_kg(plan.normal_volume_ml, self.density) if plan.normal_volume_ml is not None else None
+        # BSA takes whole-liver volumes; a lobe or segment is the share perfused_fraction_of_liver of
+        # them (the tumour share of the lobe taken to be that of the whole liver).
+        share = plan.perfused_fraction_of_liver
+        self.m_t = share * mass_kg(plan.tumour_volume_ml, self.density) if plan.tumour_volume_ml is not None else None
+        self.m_n = share * mass_kg(plan.normal_volume_ml, self.density) if plan.normal_volume_ml is not None else None
         if plan.perfused_volume_ml is not None:
             self.m_p = mass_kg(plan.perfused_volume_ml, self.density)
         else:
@@ -95,10 +98,11 @@ def _default_notes(ctx: _Context) -> None:
 
 
 def _mass_steps(ctx: _Context) -> None:
+    share = "f·" if ctx.plan.perfused_fraction_of_liver != 1.0 else ""
     if ctx.m_t is not None:
-        ctx.step("tumour mass", "M_T = V_T·ρ/1000", ctx.m_t, "kg")
+        ctx.step("tumour mass", f"M_T = {share}V_T·ρ/1000", ctx.m_t, "kg")
     if ctx.m_n is not None:
-        ctx.step("normal liver mass", "M_N = V_N·ρ/1000", ctx.m_n, "kg")
+        ctx.step("normal liver mass", f"M_N = {share}V_N·ρ/1000", ctx.m_n, "kg")
     equation = "M = V·ρ/1000" if ctx.plan.perfused_volume_ml is not None else "M = M_T + M_N"
     ctx.step("perfused mass", equation, ctx.m_p, "kg")
 
@@ -125,6 +129,14 @@ def _activity(ctx: _Context) -> tuple[float, float | None, InversePlan | None]:
             bsa_activity_gbq(patient.height_cm, patient.weight_kg, plan.tumour_volume_ml, plan.normal_volume_ml),
             "GBq",
         )
+        share = plan.perfused_fraction_of_liver
+        if share != 1.0:
+            base = ctx.step("BSA activity for the perfused share", "A_BSA,lobe = A_BSA·f", base * share, "GBq")
+            ctx.notes.append(
+                f"lobar or segmental BSA: the whole-liver activity scaled by the perfused share f = {share:g} "
+                "(SIR-Spheres instructions for use, lobar treatment; not checked against the IFU); compartment "
+                "doses take the treated share to hold the whole liver's tumour fraction"
+            )
         reduction = shunt_reduction_percent(plan.lung_shunt_fraction_percent)
         if reduction is None:
             ctx.notes.append(
@@ -158,7 +170,7 @@ def _activity(ctx: _Context) -> tuple[float, float | None, InversePlan | None]:
             if constraint.max_activity_gbq is not None:
                 ctx.step(
                     f"activity cap: {constraint.id}",
-                    _CAP_EQUATION[constraint.id],
+                    CAP_EQUATIONS[constraint.id],
                     constraint.max_activity_gbq,
                     "GBq",
                 )
@@ -182,13 +194,6 @@ def _activity(ctx: _Context) -> tuple[float, float | None, InversePlan | None]:
     return activity, 0.0, None
 
 
-_CAP_EQUATION = {
-    "lung-single": "A ≤ D_L,max·M_L/(C·F)",
-    "lung-cumulative": "A ≤ (D_L,cum − D_L,prior)·M_L/(C·F)",
-    "normal-liver": "A ≤ D_N,max·((T/N)·M_T + M_N)/(C·(1−F))",
-}
-
-
 def _doses(ctx: _Context, activity: float) -> Doses:
     lung = ctx.step("lung dose", "D_L = C·A·F/M_L", lung_dose_gy(activity, ctx.f, ctx.lung_mass, ctx.c), "Gy")
     split = ctx.split
@@ -208,16 +213,21 @@ def _doses(ctx: _Context, activity: float) -> Doses:
     return Doses(tumour=None, normal_liver=None, lung=lung, perfused_mean=mean)
 
 
-def _all_checks(ctx: _Context, doses: Doses) -> list[Check]:
+def _all_checks(ctx: _Context, doses: Doses, inverse: InversePlan | None) -> list[Check]:
     plan = ctx.plan
     result = _checks.lung_checks(doses.lung, plan.prior_lung_dose_gy)
     result += _checks.shunt_checks(plan.lung_shunt_fraction_percent)
-    if doses.normal_liver is not None:
-        liver = _checks.normal_liver_check(plan.device, doses.normal_liver)
-        if liver is not None:
-            result.append(liver)
-        else:
-            ctx.notes.append(f"no cited normal-liver dose limit for {plan.device.value}")
+    assumed = None
+    limit = _checks.liver_limit(plan.device)
+    if limit.dose_gy(doses) is None and doses.perfused_mean is not None:
+        # Without T/N the normal-liver dose is unknown: the perfused mean stands in (equal at T/N = 1,
+        # an upper bound whenever the tumour takes up more than the normal liver); advisory only.
+        assumed = "T/N not given: the perfused mean dose stands in for the normal-liver dose (exact at T/N = 1)"
+    liver = _checks.liver_check(plan.device, doses, assumed=assumed)
+    if liver is not None:
+        result.append(liver)
+    if inverse is not None and (spent := _checks.no_room_check(inverse)) is not None:
+        result.append(spent)
     if doses.tumour is not None and ctx.m_t:
         result.append(_checks.tumour_response_check(doses.tumour))
     if ctx.tn is not None:
@@ -329,7 +339,7 @@ def evaluate_plan(plan: SirtPlan) -> SirtResult:
             holmium_standard_activity_gbq(ctx.m_p),
             "GBq",
         )
-    checks = _all_checks(ctx, doses)
+    checks = _all_checks(ctx, doses, inverse)
     schedule, spheres = _schedule(ctx, injected, vial_activity)
     inputs: dict[str, Any] = plan.model_dump(mode="json")
     inputs.update(convention=ctx.convention.value, density_g_ml=ctx.density, lung_mass_kg=ctx.lung_mass)

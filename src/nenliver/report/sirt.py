@@ -1,7 +1,7 @@
 """SIRT dosimetry attached to the ``sirt`` option of a plan.
 
 When the case carries a 99mTc-MAA work-up with liver and tumour volumes, T/N and lung shunt, the
-partition model is planned inversely (the largest activity within the lung and normal-liver limits,
+partition model is planned inversely (the largest activity within the lung and liver limits,
 see :func:`nenliver.dosimetry.dosimetry_for_workup`). The plan shows the activity and the predicted
 doses; the rules read the predicted lung doses and the achievable tumour dose as facts.
 """

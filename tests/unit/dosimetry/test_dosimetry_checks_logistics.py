@@ -8,9 +8,11 @@ import pytest
 
 from nenliver.dosimetry.checks import (
     is_treatable,
+    liver_check,
+    liver_limit,
     lung_checks,
     maa_interval_check,
-    normal_liver_check,
+    no_room_check,
     shunt_checks,
     tumour_response_check,
     tumour_to_normal_check,
@@ -24,7 +26,7 @@ from nenliver.dosimetry.decay import (
 from nenliver.dosimetry.enums import CheckStatus, DeviceKind, Severity
 from nenliver.dosimetry.inverse import maximise_tumour_dose
 from nenliver.dosimetry.logistics import choose_glass_vial, resin_vial_fraction, sphere_count
-from nenliver.errors import DosimetryInputError
+from nenliver.dosimetry.model import Doses
 
 CAL = datetime(2026, 3, 8, 12, 0, tzinfo=timezone(timedelta(hours=-5)))
 
@@ -50,7 +52,7 @@ def test_every_check_carries_a_source() -> None:
         tumour_to_normal_check(2.0),
         maa_interval_check(10.0),
     ]
-    liver = normal_liver_check(DeviceKind.RESIN, 35.0)
+    liver = liver_check(DeviceKind.RESIN, _doses(normal_liver=35.0))
     assert liver is not None
     checks.append(liver)
     for check in checks:
@@ -76,9 +78,14 @@ def test_tumour_response_threshold_is_advisory(dose: float, status: str) -> None
     assert is_treatable([check])
 
 
-def test_normal_liver_limits_by_device() -> None:
-    resin = normal_liver_check(DeviceKind.RESIN, 41.0)
-    glass = normal_liver_check(DeviceKind.GLASS, 74.0)
+def _doses(normal_liver: float | None = None, perfused_mean: float | None = None) -> Doses:
+    return Doses(tumour=None, normal_liver=normal_liver, lung=1.0, perfused_mean=perfused_mean)
+
+
+def test_liver_limits_by_device() -> None:
+    resin = liver_check(DeviceKind.RESIN, _doses(normal_liver=41.0, perfused_mean=50.0))
+    glass = liver_check(DeviceKind.GLASS, _doses(normal_liver=74.0, perfused_mean=100.0))
+    holmium = liver_check(DeviceKind.HOLMIUM, _doses(normal_liver=40.0, perfused_mean=61.0))
     assert resin is not None
     assert resin.status is CheckStatus.FAIL
     assert resin.limit_gy == 40.0
@@ -86,7 +93,24 @@ def test_normal_liver_limits_by_device() -> None:
     assert glass.status is CheckStatus.PASS
     assert glass.limit_gy == 75.0
     assert "HCC/mCRC" in resin.text
-    assert normal_liver_check(DeviceKind.HOLMIUM, 500.0) is None
+    # 166Ho: the standard 60 Gy bounds the perfused (treated) liver, tumour included.
+    assert holmium is not None
+    assert (holmium.id, holmium.status, holmium.severity) == ("perfused-liver", CheckStatus.FAIL, Severity.HARD)
+    assert holmium.limit_gy == 60.0 and holmium.value_gy == 61.0
+
+
+def test_every_device_has_exactly_one_cited_liver_limit() -> None:
+    for device in DeviceKind:
+        limit = liver_limit(device)
+        assert limit.item.source and limit.item.locator and limit.item.extra["severity"] == "hard"
+
+
+def test_liver_check_without_the_dose_is_absent_or_advisory() -> None:
+    assert liver_check(DeviceKind.GLASS, _doses(perfused_mean=None)) is None
+    stand_in = liver_check(DeviceKind.RESIN, _doses(perfused_mean=55.0), assumed="T/N not given")
+    assert stand_in is not None
+    assert (stand_in.status, stand_in.severity) == (CheckStatus.WARN, Severity.ADVISORY)
+    assert stand_in.value_gy == 55.0 and "T/N not given" in stand_in.text
 
 
 @pytest.mark.parametrize(("ratio", "status"), [(0.8, "warn"), (1.2, "warn"), (1.5, "pass"), (6.0, "pass")])
@@ -110,11 +134,26 @@ def test_inverse_gives_zero_when_the_lung_allowance_is_spent() -> None:
     plan = maximise_tumour_dose(DeviceKind.RESIN, 0.2, 0.8, 3.0, 0.10, 49.67, 1.0, prior_lung_dose_gy=55.0)
     assert plan.max_activity_gbq == 0.0
     assert plan.tumour_threshold_status is CheckStatus.FAIL
+    spent = no_room_check(plan)
+    assert spent is not None
+    assert (spent.status, spent.severity) == (CheckStatus.FAIL, Severity.HARD)
+    assert "lung-cumulative" in spent.text and spent.source
 
 
-def test_inverse_without_any_bound_is_an_input_error() -> None:
-    with pytest.raises(DosimetryInputError, match=r"target\.maximise"):
-        maximise_tumour_dose(DeviceKind.HOLMIUM, 0.2, 0.8, 3.0, 0.0, 15.87, 1.0)
+def test_holmium_inverse_is_bounded_by_the_perfused_liver_limit() -> None:
+    # The example: V_T 100 mL, V_N 1400 mL (1.03 g/mL), T/N 3, LSF 2 %: 94.5 GBq before the fix.
+    plan = maximise_tumour_dose(DeviceKind.HOLMIUM, 0.103, 1.442, 3.0, 0.02, 15.87, 1.0)
+    assert plan.limiting_constraint == "perfused-liver"
+    assert plan.max_activity_gbq == pytest.approx(60.0 * 1.545 / (15.87 * 0.98))
+    # Within 1/(1 - F) of the standard 3.78 GBq/kg of treated liver.
+    assert plan.max_activity_gbq / (3.78 * 1.545) == pytest.approx(1.0 / 0.98, rel=1e-3)
+    assert no_room_check(plan) is None
+
+
+def test_holmium_without_lung_shunt_is_still_bounded() -> None:
+    plan = maximise_tumour_dose(DeviceKind.HOLMIUM, 0.2, 0.8, 3.0, 0.0, 15.87, 1.0)
+    assert plan.limiting_constraint == "perfused-liver"
+    assert plan.max_activity_gbq == pytest.approx(60.0 * 1.0 / 15.87)
 
 
 def test_decay_one_half_life_halves_the_activity() -> None:

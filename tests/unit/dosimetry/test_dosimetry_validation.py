@@ -210,3 +210,15 @@ def test_a_non_mapping_is_refused() -> None:
 def test_direct_construction_is_strict_too() -> None:
     with pytest.raises(DosimetryInputError):
         SirtPlan.model_validate({"device": "glass", "method": "bsa", "lung_shunt_fraction_percent": 5.0})
+
+
+def test_perfused_share_is_for_bsa_only() -> None:
+    found = problems(partition_plan(perfused_fraction_of_liver=0.6))
+    assert "bsa" in found["perfused_fraction_of_liver"]
+
+
+@pytest.mark.parametrize("share", [0, 1.2, -0.5])
+def test_perfused_share_is_a_fraction_of_the_liver(share: float) -> None:
+    data = partition_plan(device="resin", method="bsa", target=None, perfused_fraction_of_liver=share)
+    data["patient"] = {"height_cm": 175, "weight_kg": 75}
+    assert "perfused_fraction_of_liver" in problems(data)
