@@ -159,3 +159,26 @@ def test_acceptance_phantoms_of_the_shared_check() -> None:
         result = margin_from_masks(sphere(grid, centre, r_t), sphere(grid, centre + shift, r_a), spacing)
         assert abs(result.minimal_margin_mm - truth) <= 1.0, (r_t, r_a, shift)
         assert (result.coverage_percent < 100) == (truth < 0)
+
+
+# Sub-voxel sweep of the verdict: true margins just under and over the thresholds, many placements of
+# the voxel grid on coarse and thick-slice grids. The verdict may be pessimistic, never optimistic.
+SWEEP_GRIDS = [(2.5, 2.5, 2.5), (5.0, 0.78, 0.78)]
+SAFE_BELOW_MINIMUM = {"incomplete", "insufficient", "borderline"}
+
+
+@pytest.mark.parametrize("spacing", SWEEP_GRIDS, ids=lambda s: "x".join(f"{v:g}" for v in s))
+@pytest.mark.parametrize("truth", [3.0, 4.5, 4.9, 9.5])
+def test_no_threshold_reads_met_when_the_truth_is_below_it(spacing: tuple[float, float, float], truth: float) -> None:
+    rng = np.random.default_rng(zlib.crc32(f"sweep{spacing}{truth}".encode()))
+    centre = np.array([24.0, 24.0, 24.0])
+    for _ in range(30):
+        offset = rng.uniform(0, 1, 3) * np.asarray(spacing)
+        shape = tuple(int(48.0 / s) for s in spacing)
+        idx = np.meshgrid(*[np.arange(n) * s for n, s in zip(shape, spacing, strict=True)], indexing="ij")
+        pts = np.stack(idx, -1) - offset
+        result = margin_from_masks(sphere(pts, centre, 10.0), sphere(pts, centre, 10.0 + truth), spacing)
+        assert result.minimal_margin_lower_bound_mm <= truth + 1e-6, (offset, result.minimal_margin_mm)
+        if truth < 5.0:
+            assert result.verdict_code in SAFE_BELOW_MINIMUM, (offset, result.minimal_margin_mm)
+        assert result.verdict_code != "ideal"

@@ -192,11 +192,21 @@ class MarginResult:
     notes: tuple[str, ...] = ()
     maps: MarginMaps | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def minimal_margin_lower_bound_mm(self) -> float:
+        """The estimate minus its discretisation uncertainty: what a threshold must be met by."""
+        return self.minimal_margin_mm - self.discretisation_uncertainty_mm
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract of ``nenliver ablation margin --json`` (without inputs)."""
         s = self.settings
         return {
             "minimal_margin_mm": _round(self.minimal_margin_mm),
+            "minimal_margin_lower_bound_mm": _round(self.minimal_margin_lower_bound_mm),
+            "minimal_margin_interval_mm": [
+                _round(self.minimal_margin_lower_bound_mm),
+                _round(self.minimal_margin_mm),
+            ],
             "coverage_percent": _round(self.coverage_percent),
             "surface_margin_histogram": [b.as_dict() for b in self.histogram],
             "surface_ge_5mm_percent": _round(self.surface_ge_minimum_percent),
@@ -227,6 +237,8 @@ class MarginResult:
                 "surface": "tumour voxels with a face neighbour outside the tumour",
                 "bias": "voxel-centre estimate; can be off by up to about one voxel diagonal "
                 "(discretisation_uncertainty_mm): measured bias on analytic phantoms in docs/ablation.md",
+                "verdict_rule": "a threshold counts as met only when the lower bound (estimate minus the "
+                "discretisation uncertainty) reaches it; 'borderline' when only the estimate meets the minimum",
             },
             "margin_policy": {
                 "minimum_mm": s.minimum_mm,
@@ -284,22 +296,50 @@ def _direction_to_other_class(
 
 
 def _verdict(mam: float, uncertainty: float, s: MarginSettings) -> tuple[str, str, list[str]]:
-    notes = []
+    """Verdict code, text and notes; a threshold counts as met only when the lower bound reaches it.
+
+    The lower bound is the estimate minus the discretisation uncertainty. Failing verdicts follow
+    the estimate (a pessimistic reading is safe); passing ones need the lower bound: ``borderline``
+    when the estimate meets the minimum but the lower bound does not, ``minimum`` when the ideal is
+    met by the estimate only.
+    """
+    notes: list[str] = []
+    lower = mam - uncertainty
     if mam < 0:
-        code, text = "incomplete", "incomplete ablation: tumour lies outside the ablation zone"
-    elif mam < s.minimum_mm:
-        code, text = "insufficient", f"margin below the {s.minimum_mm:g} mm minimum"
-    elif mam < s.ideal_mm:
-        code, text = "minimum", f"minimum margin met (>= {s.minimum_mm:g} mm), below the ideal {s.ideal_mm:g} mm"
-    else:
-        code, text = "ideal", f"ideal margin met (>= {s.ideal_mm:g} mm)"
-    for threshold in (0.0, s.minimum_mm, s.ideal_mm):
-        if mam >= threshold > mam - uncertainty:
-            notes.append(
-                f"the minimal margin is within the discretisation uncertainty ({uncertainty:.2f} mm) above "
-                f"the {threshold:g} mm threshold: the verdict could change with finer voxels"
-            )
-    return code, text, notes
+        return "incomplete", "incomplete ablation: tumour lies outside the ablation zone", notes
+    if mam < s.minimum_mm:
+        if lower < 0:
+            notes.append(f"complete coverage is not confirmed either: the lower bound {lower:.1f} mm is below 0 mm")
+        return "insufficient", f"margin below the {s.minimum_mm:g} mm minimum", notes
+    if lower < s.minimum_mm:
+        return "borderline", _borderline_text(mam, lower, uncertainty, s.minimum_mm), notes
+    if mam >= s.ideal_mm and lower >= s.ideal_mm:
+        return "ideal", f"ideal margin met (>= {s.ideal_mm:g} mm, lower bound {lower:.1f} mm)", notes
+    text = (
+        f"minimum margin met (lower bound {lower:.1f} mm >= {s.minimum_mm:g} mm), ideal {s.ideal_mm:g} mm not confirmed"
+    )
+    if mam >= s.ideal_mm:
+        notes.append(
+            f"the estimate {mam:.1f} mm reaches the ideal {s.ideal_mm:g} mm but its lower bound {lower:.1f} mm "
+            f"does not; {_finer_grid_advice(mam, s.ideal_mm)}"
+        )
+    return "minimum", text, notes
+
+
+def _finer_grid_advice(mam: float, threshold: float) -> str:
+    gap = mam - threshold
+    return (
+        f"to confirm it, reassess on a grid whose voxel diagonal is below {gap:.1f} mm "
+        f"(isotropic voxels of at most {gap / math.sqrt(3.0):.2f} mm)"
+    )
+
+
+def _borderline_text(mam: float, lower: float, uncertainty: float, minimum: float) -> str:
+    return (
+        f"the estimate {mam:.1f} mm meets the {minimum:g} mm minimum but its lower bound "
+        f"{lower:.1f} mm (estimate minus the {uncertainty:.1f} mm discretisation uncertainty) does not; "
+        f"treat as not confirmed; {_finer_grid_advice(mam, minimum)}"
+    )
 
 
 def margin_from_masks(

@@ -125,8 +125,9 @@ def render_margin_map(result: MarginResult, title: str | None = None) -> bytes:
         handles += [Patch(color=_LIVER, label="liver"), Patch(color=_EXCLUDED, label="capsule exclusion")]
     hist.legend(handles=handles, fontsize=7, loc="upper left")
     heading = title or (
-        f"Minimal ablative margin {result.minimal_margin_mm:.1f} mm "
-        f"(± {result.discretisation_uncertainty_mm:.1f} mm discretisation): {result.verdict}"
+        f"Minimal ablative margin {result.minimal_margin_mm:.1f} mm, lower bound "
+        f"{result.minimal_margin_lower_bound_mm:.1f} mm (−{result.discretisation_uncertainty_mm:.1f} mm "
+        f"discretisation): {result.verdict_code}"
     )
     fig.suptitle(
         f"{heading}\ncoverage {result.coverage_percent:.1f} %, surface ≥ {edges[1]:g} mm "

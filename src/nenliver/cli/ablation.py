@@ -234,9 +234,10 @@ def _picture(result: Any, title: str | None = None) -> bytes:
 
 def _margin_lines(r: dict[str, Any], frame: str = "LPS") -> list[str]:
     out = [
-        f"  minimal ablative margin   {_fmt(r['minimal_margin_mm'], digits=2)} "
+        f"  minimal ablative margin   {_fmt(r['minimal_margin_mm'], digits=2)}, lower bound "
+        f"{_fmt(r['minimal_margin_lower_bound_mm'], digits=2)} "
         f"(discretisation uncertainty up to {_fmt(r['discretisation_uncertainty_mm'], digits=2)})",
-        f"  verdict                   {r['verdict']}",
+        f"  verdict                   {r['verdict_code'].upper()}: {r['verdict']}",
         f"  coverage                  {_fmt(r['coverage_percent'], '%')}",
         f"  tumour surface >= 5 mm    {_fmt(r['surface_ge_5mm_percent'], '%')}",
         f"  residual tumour           {_fmt(r['residual_tumour_volume_ml'], 'mL', 3)} "
@@ -386,7 +387,8 @@ def _simulation_title(result: Any) -> str:
     flag = " [unverified zone numbers]" if result.shape.unverified else ""
     return (
         f"Predicted: {result.shape.id}{flag} x{len(result.poses)} ({what} poses), minimal margin "
-        f"{result.margin.minimal_margin_mm:.1f} mm: {result.margin.verdict}"
+        f"{result.margin.minimal_margin_mm:.1f} mm (lower bound {result.margin.minimal_margin_lower_bound_mm:.1f} mm): "
+        f"{result.margin.verdict_code}"
     )
 
 

@@ -44,7 +44,9 @@ def test_covered_tumour_has_full_coverage_no_residual_and_positive_margin() -> N
     assert result.residual_tumour_volume_ml == 0.0
     assert result.minimal_margin_mm > 0
     assert result.tissue_at_risk_volume_ml == 0.0  # 7 mm margin everywhere > 5 mm shell
-    assert result.verdict_code == "minimum"
+    # 7 mm true margin, but the 2.75 mm voxel diagonal leaves a lower bound under 5 mm: not confirmed.
+    assert result.minimal_margin_lower_bound_mm < 5.0 <= result.minimal_margin_mm
+    assert result.verdict_code == "borderline"
 
 
 def test_histogram_counts_every_surface_voxel_once() -> None:
@@ -130,15 +132,39 @@ def test_json_carries_version_notice_method_and_policy() -> None:
 
 
 @pytest.mark.parametrize(
-    ("zone_radius", "code"), [(7.0, "incomplete"), (11.0, "insufficient"), (15.0, "minimum"), (19.5, "ideal")]
+    ("zone_radius", "code"),
+    [
+        (7.0, "incomplete"),
+        (11.0, "insufficient"),
+        (15.0, "borderline"),  # 7 mm, lower bound 4.3 mm at a 2.75 mm voxel diagonal
+        (17.0, "minimum"),
+        (19.5, "minimum"),  # 11.5 mm meets the ideal 10 mm, its lower bound 8.8 mm does not
+        (22.0, "ideal"),
+    ],
 )
-def test_verdict_follows_the_policy(zone_radius: float, code: str) -> None:
+def test_verdict_follows_the_policy_on_the_lower_bound(zone_radius: float, code: str) -> None:
     assert margin_from_masks(ball(C, 8), ball(C, zone_radius), SPACING).verdict_code == code
 
 
-def test_verdict_near_a_threshold_says_so() -> None:
+def test_a_7mm_margin_on_a_fine_grid_reads_minimum() -> None:
+    fine = (0.5, 0.5, 0.5)
+    shape = (80, 80, 80)
+    result = margin_from_masks(
+        ball((20.0, 20.0, 20.0), 8, shape, fine), ball((20.0, 20.0, 20.0), 15, shape, fine), fine
+    )
+    assert result.minimal_margin_lower_bound_mm >= 5.0
+    assert result.verdict_code == "minimum"
+
+
+def test_borderline_verdict_gives_the_interval_and_the_finer_grid_advice() -> None:
     result = margin_from_masks(ball(C, 8), ball(C, 13.2), SPACING)
-    assert any("discretisation uncertainty" in n for n in result.notes)
+    assert result.verdict_code == "borderline"
+    assert "discretisation uncertainty" in result.verdict
+    assert "voxel diagonal is below" in result.verdict
+    data = result.as_dict()
+    lower, estimate = data["minimal_margin_interval_mm"]
+    assert estimate == data["minimal_margin_mm"] and lower == data["minimal_margin_lower_bound_mm"]
+    assert lower == pytest.approx(estimate - data["discretisation_uncertainty_mm"], abs=2e-3)
 
 
 def test_empty_tumour_array_is_a_value_error() -> None:
