@@ -231,3 +231,25 @@ def test_simulate_optimise_places_one_applicator(masks, capsys) -> None:
 def test_simulate_bad_arguments_exit_2(masks, capsys, extra: list[str], word: str) -> None:
     assert main(["ablation", "simulate", "--tumour", masks["tumour"], *extra]) == 2
     assert word in capsys.readouterr().err
+
+
+def test_simulate_accepts_negative_numbers_in_scientific_notation(masks, capsys) -> None:
+    """A rotated unit vector prints as -1.2246e-15; argparse < 3.13 took it for an option."""
+    sim = run_json(
+        capsys,
+        "ablation",
+        "simulate",
+        "--tumour",
+        masks["tumour"],
+        "--setting",
+        "seed-mwa-1",
+        "--applicator",
+        "32",
+        "32",
+        "52.5",
+        "-1.2246e-15",
+        "-2E-16",
+        "1",
+        "--ras",
+    )
+    assert sim["applicators"][0]["zone_centre_mm"] == pytest.approx([32.0, 32.0, 37.5], abs=1e-6)

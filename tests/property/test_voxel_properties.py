@@ -40,8 +40,8 @@ def test_dose_is_linear_in_activity_and_never_negative(
     shape: tuple[int, int, int], seed: int, scale: float, method: DoseMethod
 ) -> None:
     a = _random(shape, seed, 0.5) * np.float32(1e-3)
-    d1, _ = dose_from_activity(ActivityMaps(a, None), 0.086, (4.42,) * 3, method, 49.67, 1.03)
-    d2, _ = dose_from_activity(ActivityMaps(a * np.float32(scale), None), 0.086, (4.42,) * 3, method, 49.67, 1.03)
+    d1, *_ = dose_from_activity(ActivityMaps(a, None), 0.086, (4.42,) * 3, method, 49.67, 1.03)
+    d2, *_ = dose_from_activity(ActivityMaps(a * np.float32(scale), None), 0.086, (4.42,) * 3, method, 49.67, 1.03)
     assert (d1 >= -1e-6 * max(float(d1.max()), 1e-30)).all()
     np.testing.assert_allclose(d2, d1 * scale, rtol=1e-4, atol=1e-5 * max(float(d2.max()), 1e-30))
 
@@ -51,8 +51,8 @@ def test_dose_is_linear_in_activity_and_never_negative(
 def test_kernel_conserves_energy_away_from_the_edges(seed: int) -> None:
     a = np.zeros((20, 20, 20), np.float32)
     a[4:16, 4:16, 4:16] = _random((12, 12, 12), seed, 0.7) * np.float32(1e-3)
-    ldm, _ = dose_from_activity(ActivityMaps(a, None), 0.086, (4.42,) * 3, DoseMethod.LDM, 49.67, 1.03)
-    ker, _ = dose_from_activity(ActivityMaps(a, None), 0.086, (4.42,) * 3, DoseMethod.KERNEL, 49.67, 1.03)
+    ldm, *_ = dose_from_activity(ActivityMaps(a, None), 0.086, (4.42,) * 3, DoseMethod.LDM, 49.67, 1.03)
+    ker, *_ = dose_from_activity(ActivityMaps(a, None), 0.086, (4.42,) * 3, DoseMethod.KERNEL, 49.67, 1.03)
     # Same mass per voxel: total dose x mass (energy) is the same.
     assert float(ker.sum(dtype=np.float64)) == np.float32(ldm.sum(dtype=np.float64)) or np.isclose(
         ker.sum(dtype=np.float64), ldm.sum(dtype=np.float64), rtol=1e-5

@@ -64,8 +64,6 @@ __all__ = [
 
 #: The estimator, named in every output.
 ESTIMATOR = "voxel-centre signed Euclidean distance of the ablation zone, sampled at tumour voxel centres"
-#: Relative tolerance for the orthogonality of the voxel axes (cosine between two axes).
-_ORTHOGONAL_COS = 1e-4
 
 
 @dataclass(frozen=True)
@@ -266,16 +264,7 @@ def grid_spacing_mm(volume: Volume) -> tuple[float, float, float]:
     ImagingInputError
         When the voxel axes of ``volume`` are not orthogonal.
     """
-    axes = volume.affine[:3, :3]
-    spacing = np.linalg.norm(axes, axis=0)
-    unit = axes / spacing
-    cosines = np.abs(unit.T @ unit - np.eye(3))
-    if float(cosines.max()) > _ORTHOGONAL_COS:
-        raise ImagingInputError(
-            volume.source,
-            [Problem("affine", "voxel axes are not orthogonal (sheared grid, e.g. gantry tilt)", "an orthogonal grid")],
-        )
-    return float(spacing[0]), float(spacing[1]), float(spacing[2])
+    return volume.orthogonal_spacing_mm("the margin distance")
 
 
 def _direction_to_other_class(

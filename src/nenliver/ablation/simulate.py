@@ -72,6 +72,12 @@ _BISECTION_STEPS = 60
 _AXIS_SNAP = 1e-7
 #: Surface points used by the optimiser's objective at most (evenly spread over the surface list).
 _MAX_POINTS = 1500
+#: Weight of the uncovered-depth and missed-tumour terms of the optimiser's objective (mm per mm).
+#: An optimiser tuning constant, not clinical knowledge: it only ranks pose sets that leave tumour
+#: uncovered (the term is 0 once the zones cover every sampled tumour voxel).
+_COVERAGE_WEIGHT = 10.0
+#: Tumour voxel centres sampled for the optimiser's coverage term (evenly spread).
+_COVERAGE_POINTS = 600
 
 
 @dataclass(frozen=True)
@@ -498,6 +504,19 @@ def _unit(theta: float, phi: float) -> NDArray[np.float64]:
     return np.array([math.sin(theta) * math.cos(phi), math.sin(theta) * math.sin(phi), math.cos(theta)])
 
 
+def _start_direction(body: NDArray[np.float64], direction: Sequence[float] | None) -> NDArray[np.float64]:
+    """The given applicator direction (checked, normalised), else the tumour's principal axis."""
+    if direction is not None:
+        u0 = np.asarray(direction, dtype=float)
+        if u0.shape != (3,) or not np.linalg.norm(u0) > 0:
+            raise InputError("--direction", [Problem("direction", "not a non-zero 3-D vector", "three numbers")])
+        return np.asarray(u0 / np.linalg.norm(u0), dtype=np.float64)
+    if len(body) > 2:
+        eigval, eigvec = np.linalg.eigh(np.cov(body.T))
+        return np.asarray(eigvec[:, int(np.argmax(eigval))], dtype=np.float64)
+    return np.array([0.0, 0.0, 1.0])
+
+
 def optimise_applicators(
     tumour: Volume,
     shape: ZoneShape,
@@ -560,16 +579,7 @@ def optimise_applicators(
     if len(voxels) > 20000:
         voxels = voxels[np.linspace(0, len(voxels) - 1, 20000).round().astype(int)]
     body = (tumour.affine @ np.column_stack([voxels, np.ones(len(voxels))]).T)[:3].T
-    if direction is not None:
-        u0 = np.asarray(direction, dtype=float)
-        if u0.shape != (3,) or not np.linalg.norm(u0) > 0:
-            raise InputError("--direction", [Problem("direction", "not a non-zero 3-D vector", "three numbers")])
-        u0 = u0 / np.linalg.norm(u0)
-    elif len(body) > 2:
-        eigval, eigvec = np.linalg.eigh(np.cov(body.T))
-        u0 = eigvec[:, int(np.argmax(eigval))]
-    else:
-        u0 = np.array([0.0, 0.0, 1.0])
+    u0 = _start_direction(body, direction)
     free_direction = direction is None and shape.long_axis_mm != shape.short_axis_mm
     centres0 = _kmeans(body, count)
 
@@ -578,11 +588,23 @@ def optimise_applicators(
         u = _unit(x[-2], x[-1]) if free_direction else u0
         return centres, u
 
+    sample = body[np.linspace(0, len(body) - 1, min(len(body), _COVERAGE_POINTS)).round().astype(int)]
+
+    def signed(centres: NDArray[np.float64], u: NDArray[np.float64], where: NDArray[np.float64]) -> NDArray[np.float64]:
+        rel = (where[None, :, :] - centres[:, None, :]).reshape(-1, 3)
+        d = spheroid_signed_distance_mm(rel, (0.0, 0.0, 0.0), tuple(u), shape.long_axis_mm, shape.short_axis_mm)
+        return d.reshape(len(centres), -1)
+
     def objective(x: NDArray[np.float64]) -> float:
         centres, u = unpack(x)
-        rel = (points[None, :, :] - centres[:, None, :]).reshape(-1, 3)
-        signed = spheroid_signed_distance_mm(rel, (0.0, 0.0, 0.0), tuple(u), shape.long_axis_mm, shape.short_axis_mm)
-        return -float(signed.reshape(count, -1).max(axis=0).min())
+        margin = float(signed(centres, u, points).max(axis=0).min())
+        inner = signed(centres, u, sample)
+        # Where no pose set can cover the tumour the minimal margin is flat in every zone but the one
+        # at the worst point; the mean depth of uncovered tumour then steers the others to cover more,
+        # and a zone that misses the tumour is pulled back to it.
+        uncovered = float(np.minimum(inner.max(axis=0), 0.0).mean())
+        missing = float(np.maximum(-inner.max(axis=1), 0.0).sum())
+        return -(margin + _COVERAGE_WEIGHT * uncovered) + _COVERAGE_WEIGHT * missing
 
     x0 = centres0.ravel()
     if free_direction:
@@ -603,7 +625,11 @@ def optimise_applicators(
         if res.fun < best_f:
             best_x, best_f = np.asarray(res.x), float(res.fun)
     centres, u = unpack(best_x)
-    poses = [ApplicatorPose(tuple(c + u * shape.centre_behind_tip_mm), tuple(u)) for c in centres]
+    # A zone that holds no tumour voxel adds nothing but a needle: drop it and say so.
+    reach = signed(centres, u, body).max(axis=1)
+    kept = centres[reach > 0.0] if (reach > 0.0).any() else centres[[int(np.argmax(reach))]]
+    dropped = len(centres) - len(kept)
+    poses = [ApplicatorPose(tuple(c + u * shape.centre_behind_tip_mm), tuple(u)) for c in kept]
     result = simulate_zone(tumour, shape, poses, liver, settings=settings, keep_maps=keep_maps)
     notes = [
         *result.notes,
@@ -613,4 +639,6 @@ def optimise_applicators(
     ]
     if direction is None and not free_direction:
         notes.append("spherical zone: the direction does not change the zone")
+    if dropped:
+        notes.append(f"{dropped} of {count} applicator(s) placed no zone on the tumour and were left out")
     return SimulationResult(shape, result.poses, result.margin, True, tuple(notes), objective_mm=-best_f)

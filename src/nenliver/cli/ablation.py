@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,10 @@ _SIMULATE_FORMAT = "nenliver/ablation-simulation@1"
 _PLAN_FORMAT = "nenliver/ablation-plan@1"
 #: LPS ↔ RAS: x and y change sign (the same matrix both ways).
 _RAS_FLIP = np.array([-1.0, -1.0, 1.0])
+
+
+#: A negative number as the command line may carry it: -5, -.5, -5.0, -1.2246e-15.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 def register(subparsers: Any) -> None:
@@ -92,6 +97,9 @@ def register(subparsers: Any) -> None:
     sim.add_argument("--out-zone", metavar="FILE", type=Path, help="write the predicted zone as a NIfTI mask")
     sim.add_argument("--png", metavar="FILE", type=Path, help="also write a margin map picture (PNG)")
     sim.add_argument("--list-settings", action="store_true", help="list the zone shapes and exit")
+    # Coordinates and directions are numbers such as -1.2246e-15 (a rotated unit vector); argparse
+    # before 3.13 takes a negative number in scientific notation for an option.
+    sim._negative_number_matcher = _NEGATIVE_NUMBER
     sim.add_argument("--json", action="store_true", help="print the nenliver/ablation-simulation@1 JSON")
     sim.set_defaults(func=run_simulate)
 

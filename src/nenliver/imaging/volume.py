@@ -27,6 +27,8 @@ from nenliver.errors import GeometryMismatchError, ImagingInputError, Problem
 #: NIfTI RAS ↔ DICOM LPS (its own inverse).
 RAS_TO_LPS = np.diag([-1.0, -1.0, 1.0, 1.0])
 _GRID_ATOL_MM = 1e-3
+#: Largest cosine between two voxel axes of a grid still taken as orthogonal.
+_ORTHOGONAL_COS = 1e-4
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,34 @@ class Volume:
         """Voxel edge lengths along the array axes, mm."""
         x, y, z = np.linalg.norm(self.affine[:3, :3], axis=0)
         return float(x), float(y), float(z)
+
+    @property
+    def is_orthogonal(self) -> bool:
+        """True when the voxel axes are perpendicular (no shear, e.g. no gantry tilt)."""
+        axes = self.affine[:3, :3]
+        unit = axes / np.linalg.norm(axes, axis=0)
+        return float(np.abs(unit.T @ unit - np.eye(3)).max()) <= _ORTHOGONAL_COS
+
+    def orthogonal_spacing_mm(self, use: str = "this computation") -> tuple[float, float, float]:
+        """Voxel spacing of an orthogonal grid; a sheared grid (gantry tilt) is refused.
+
+        Raises
+        ------
+        ImagingInputError
+            When the voxel axes are not perpendicular; the message says what needs them.
+        """
+        if not self.is_orthogonal:
+            raise ImagingInputError(
+                self.source,
+                [
+                    Problem(
+                        "affine",
+                        f"voxel axes are not orthogonal (sheared grid, e.g. gantry tilt); {use} needs them",
+                        "an orthogonal grid (resample the image first)",
+                    )
+                ],
+            )
+        return self.spacing_mm
 
     @property
     def voxel_volume_ml(self) -> float:

@@ -173,3 +173,15 @@ def test_optimiser_count_is_bounded_by_the_data(count: int) -> None:
     assert max_applicators() == 3
     with pytest.raises(InputError, match="applicators"):
         optimise_applicators(sphere_volume(C, 8.0), get_zone_shape("seed-rfa-1"), count)
+
+
+def test_optimiser_improves_coverage_when_no_margin_is_possible() -> None:
+    """A 40 mm tumour and 30 mm RFA zones: full coverage is impossible, so more zones must cover more."""
+    tumour = sphere_volume(C, 20.0)
+    shape = get_zone_shape("seed-rfa-1")
+    one = optimise_applicators(tumour, shape, 1, restarts=1)
+    three = optimise_applicators(tumour, shape, 3, restarts=1)
+    assert three.margin.minimal_margin_mm < 0
+    assert three.margin.coverage_percent >= one.margin.coverage_percent + 25.0
+    for pose in three.poses:  # every zone holds tumour: its centre lies within tumour radius + zone radius
+        assert np.linalg.norm(pose.centre_mm(shape) - C) < 20.0 + shape.short_axis_mm / 2

@@ -36,7 +36,18 @@ def test_perfused_volume_carries_a_times_one_minus_lsf() -> None:
     assert not maps.tissue_gbq[~perfused].any()
     # Proportional to counts inside the perfused volume.
     assert maps.tissue_gbq[3, 3, 3] == pytest.approx(1.8 / 64, rel=1e-6)
-    assert any("outside the perfused" in n for n in maps.notes)
+    # Every count lies in the perfused volume or the lung: none is reported as not dosed.
+    assert not any("not dosed" in n for n in maps.notes)
+    assert any("lung mask" in n for n in maps.notes)
+
+
+def test_counts_outside_perfused_volume_and_lung_are_reported_as_not_dosed() -> None:
+    counts, perfused, lung = _phantom()
+    counts[0, 9, 0] = 8.0  # neither perfused nor lung
+    maps = patient_relative_activity(counts, perfused, 2.0, 0.1, lung)
+    total = 64 * 5.0 + 8 * 1.0 + 8.0
+    expected = f"{100 * 8.0 / total:.1f} % of the image counts lie outside the perfused volume and the lung (not dosed)"
+    assert expected in maps.notes
 
 
 def test_lung_without_counts_gets_the_shunt_evenly() -> None:

@@ -128,9 +128,16 @@ def patient_relative_activity(
     if inside <= 0:
         raise ImagingInputError(source, [Problem("counts", "no counts inside the perfused volume", "uptake in it")])
     total = float(data.sum(dtype=np.float64))
-    outside_percent = 100.0 * (total - inside) / total
+    in_lung = float(data[lung & ~perfused].sum(dtype=np.float64)) if lung is not None else 0.0
+    outside_percent = 100.0 * (total - inside - in_lung) / total
+    if in_lung > 0:
+        notes.append(
+            f"{100.0 * in_lung / total:.1f} % of the image counts lie in the lung mask: their distribution "
+            "carries A·LSF to the lung"
+        )
     if outside_percent > 0:
-        notes.append(f"{outside_percent:.1f} % of the image counts lie outside the perfused volume (not dosed)")
+        where = "the perfused volume and the lung" if lung is not None else "the perfused volume"
+        notes.append(f"{outside_percent:.1f} % of the image counts lie outside {where} (not dosed)")
     scale = np.float32(injected_gbq * (1.0 - lung_shunt_fraction) / inside)
     tissue = np.where(perfused, data * scale, np.float32(0)).astype(np.float32, copy=False)
     lung_map = None

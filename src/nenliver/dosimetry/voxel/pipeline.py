@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +42,7 @@ from nenliver.imaging.volume import Volume
 
 __all__ = [
     "ActivityMode",
+    "DoseMap",
     "DoseMethod",
     "VoxelDoseResult",
     "activity_maps_for",
@@ -54,6 +55,9 @@ __all__ = [
 ProgressCallback = Callable[[str, float], None]
 #: Dose step of the cumulative DVH curves, as a fraction of the maximum dose of the structure set.
 _DVH_STEP_OF_MAX = 1e-3
+#: Energy share beyond the image edge above which the kernel method says so (float32 round-off of
+#: the energy balance is about 1e-6; this only keeps round-off out of the notes).
+_EDGE_LOSS_REPORTED = 1e-4
 
 
 class DoseMethod(StrEnum):
@@ -111,6 +115,17 @@ def kernel_convolver(
     return found
 
 
+class DoseMap(NamedTuple):
+    """A dose map and how it was made."""
+
+    #: Absorbed dose, Gy (float32, the image grid).
+    dose_gy: NDArray[np.float32]
+    #: The dose-voxel kernel (kernel method), else ``None``.
+    kernel: DoseVoxelKernel | None
+    #: Share of the tissue activity's energy the kernel carried beyond the image edge (0 for LDM).
+    energy_outside_image_fraction: float = 0.0
+
+
 def dose_from_activity(
     activity: ActivityMaps,
     voxel_volume_ml: float,
@@ -120,7 +135,7 @@ def dose_from_activity(
     tissue_density_g_per_ml: float,
     lung: NDArray[np.bool_] | None = None,
     lung_density_g_per_ml: float | None = None,
-) -> tuple[NDArray[np.float32], DoseVoxelKernel | None]:
+) -> DoseMap:
     """Dose map (Gy, float32) from activity maps by LDM or kernel convolution.
 
     Parameters
@@ -144,27 +159,32 @@ def dose_from_activity(
 
     Returns
     -------
-    dose_gy : ndarray of float32
-    kernel : DoseVoxelKernel or None
+    DoseMap
+        The dose, the kernel, and the share of the energy carried beyond the image edge.
 
     Notes
     -----
     Kernel method: :math:`D = D_\\mathrm{LDM} \\circledast K`, K the energy-fraction kernel (sums
-    to 1), so the energy of every decay is conserved (except what leaves the image).
+    to 1), so the energy of every decay is conserved except what the kernel carries beyond the
+    image edge (activity within the kernel range of the border): that share is returned.
     """
     dose = ldm_dose_gy(activity.tissue_gbq, dose_constant_gy_kg_per_gbq, voxel_volume_ml, tissue_density_g_per_ml)
     kernel = None
+    lost = 0.0
     if method is DoseMethod.KERNEL:
         kernel, convolver = kernel_convolver(spacing_mm, tissue_density_g_per_ml)
+        deposited = float(dose.sum(dtype=np.float64))
         dose = convolver(dose, nonzero_bounds(dose))
         # The kernel and the activity are non-negative; FFT round-off (~1e-7 of the maximum) is not.
         np.maximum(dose, 0.0, out=dose)
+        if deposited > 0:
+            lost = max(0.0, 1.0 - float(dose.sum(dtype=np.float64)) / deposited)
     if lung is not None:
         rho = number("lung_density") if lung_density_g_per_ml is None else lung_density_g_per_ml
         lung_gbq = activity.lung_gbq if activity.lung_gbq is not None else np.zeros_like(activity.tissue_gbq)
         lung_dose = ldm_dose_gy(lung_gbq, dose_constant_gy_kg_per_gbq, voxel_volume_ml, rho)
         dose[lung] = lung_dose[lung]
-    return dose, kernel
+    return DoseMap(dose, kernel, lost)
 
 
 def _resolve_mode(image: Volume, mode: ActivityMode) -> ActivityMode:
@@ -306,19 +326,28 @@ def voxel_dose(
     rho = number("liver_density") if tissue_density_g_per_ml is None else tissue_density_g_per_ml
     rho_lung = number("lung_density") if lung_density_g_per_ml is None else lung_density_g_per_ml
     c_gy_kg = dose_constant_gy_kg_per_gbq(DeviceKind.GLASS, convention)
+    if method is DoseMethod.KERNEL:
+        image.orthogonal_spacing_mm("the dose-voxel kernel")
     liver = masks["liver"]
     perfused = masks.get("perfused", liver)
     lung = masks.get("lung")
     notes: list[str] = list(image.read_notes)
+    if not image.is_orthogonal:
+        notes.append("sheared grid (gantry tilt): local deposition is unaffected; the kernel method refuses it")
     report("activity", 0.1)
     maps, resolved, activity_notes = activity_maps_for(
         image, perfused, injected_gbq, lung_shunt_fraction, mode, lung, administration_time, hours_after_administration
     )
     notes += activity_notes
     report("dose", 0.3)
-    dose, kernel = dose_from_activity(
+    dose, kernel, lost = dose_from_activity(
         maps, image.voxel_volume_ml, image.spacing_mm, method, c_gy_kg, rho, lung, rho_lung
     )
+    if lost > _EDGE_LOSS_REPORTED:
+        notes.append(
+            f"activity lies within the kernel range of the image edge: {100 * lost:.2f} % of its energy is "
+            "deposited beyond the image and missing from the dose map (doses at the edge are too low)"
+        )
     report("dvh", 0.8)
     tumours = [m for name, m in masks.items() if name.startswith("tumour")]
     structures: dict[str, NDArray[np.bool_]] = {name: m for name, m in masks.items() if name != "lung"}
