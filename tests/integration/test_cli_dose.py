@@ -125,9 +125,12 @@ def test_text_view_names_the_method_and_the_notice(phantom: dict[str, str], caps
     [
         ({"--liver": "empty"}, "empty"),
         ({"--liver": "labels"}, "binary"),
-        ({"--injected-gbq": "-1"}, "positive activity"),
+        ({"--injected-gbq": "-1"}, "(0, 100] GBq"),
+        ({"--injected-gbq": "inf"}, "not a finite number"),
+        ({"--liver-density": "1030"}, "did you mean 1.03 g/mL"),
+        ({"--hours-after-administration": "nan"}, "--hours-after-administration"),
         ({"--activity": "missing"}, "no such file"),
-        ({"--lsf-percent": "120"}, "LSF"),
+        ({"--lsf-percent": "120"}, "--lsf-percent"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(

@@ -99,10 +99,10 @@ def test_examples_exist() -> None:
 
 
 INVALID = [
-    ("negative volume", {"tumour_volume_ml": -10}, "tumour_volume_ml", ">= 0"),
-    ("shunt of 100 %", {"lung_shunt_fraction_percent": 100}, "lung_shunt_fraction_percent", "< 100"),
-    ("T/N of zero", {"tumour_to_normal_ratio": 0}, "tumour_to_normal_ratio", "> 0"),
-    ("negative T/N", {"tumour_to_normal_ratio": -2}, "tumour_to_normal_ratio", "> 0"),
+    ("negative volume", {"tumour_volume_ml": -10}, "tumour_volume_ml", "[0, 10000] mL"),
+    ("shunt of 100 %", {"lung_shunt_fraction_percent": 100}, "lung_shunt_fraction_percent", "[0, 100)"),
+    ("T/N of zero", {"tumour_to_normal_ratio": 0}, "tumour_to_normal_ratio", "(0, 1000]"),
+    ("negative T/N", {"tumour_to_normal_ratio": -2}, "tumour_to_normal_ratio", "(0, 1000]"),
     (
         "BSA with glass",
         {"method": "bsa", "target": None, "patient": {"height_cm": 175, "weight_kg": 75}},

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from nenliver.errors import InputError, Problem
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
@@ -23,3 +29,47 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _jsonable(value: Any) -> str:
+    """Dates, times and paths as text; anything else is a bug in the caller."""
+    if isinstance(value, dt.date | Path):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_text(data: Any) -> str:
+    """Indented JSON with a final newline; NaN and infinity are a bug, never printed (they are not JSON)."""
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, default=_jsonable) + "\n"
+
+
+def print_json(data: Any) -> None:
+    """Write :func:`json_text` of ``data`` to standard output."""
+    sys.stdout.write(json_text(data))
+
+
+def check_output_paths(**targets: Path | None) -> None:
+    """Refuse output paths that are folders (or inside a file) before any work is done.
+
+    Parameters
+    ----------
+    **targets : Path or None
+        Option name (``html``, ``dvh_png`` …) → the path given, or ``None`` when not asked for.
+
+    Raises
+    ------
+    nenliver.errors.InputError
+        Naming every option whose path cannot be written as a file.
+    """
+    problems = []
+    for option, target in targets.items():
+        if target is None:
+            continue
+        flag = "--" + option.replace("_", "-")
+        path = Path(target)
+        if path.is_dir():
+            problems.append(Problem(flag, f"{path} is a folder", "a file path to write"))
+        elif any(parent.exists() and not parent.is_dir() for parent in path.parents):
+            problems.append(Problem(flag, f"{path}: a parent of it is a file", "a file path in a folder"))
+    if problems:
+        raise InputError("output", problems)

@@ -15,7 +15,6 @@ result is computed, each one whole or not at all.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from nenliver import CLINICIAN_REVIEW_NOTICE, __version__
-from nenliver.cli._output import write_atomic
+from nenliver.cli._output import print_json, write_atomic
 from nenliver.errors import InputError, Problem
 
 __all__ = ["register"]
@@ -129,8 +128,7 @@ def _read_on(path: str, reference: Any, structure: str) -> Any:
 
 
 def _dump(data: dict[str, Any]) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    print_json(data)
 
 
 def _fmt(value: float | None, unit: str = "mm", digits: int = 1) -> str:

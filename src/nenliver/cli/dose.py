@@ -11,7 +11,6 @@ A progress bar is drawn on stderr when it is a terminal.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from datetime import datetime
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nenliver import CLINICIAN_REVIEW_NOTICE, __version__
-from nenliver.cli._output import write_atomic
+from nenliver.cli._output import check_output_paths, print_json, write_atomic
 from nenliver.errors import ImagingInputError, Problem
 
 __all__ = ["register", "run_voxel"]
@@ -168,17 +167,26 @@ def _compute(
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    problems = []
-    if not args.injected_gbq > 0:
-        problems.append(Problem("--injected-gbq", f"{args.injected_gbq}", "a positive activity in GBq"))
-    if not 0 <= args.lsf_percent < 100:
-        problems.append(Problem("--lsf-percent", f"{args.lsf_percent}", "0 <= LSF < 100"))
-    if args.liver_density is not None and not args.liver_density > 0:
-        problems.append(Problem("--liver-density", f"{args.liver_density}", "a positive density in g/mL"))
+    from nenliver._validation import range_problem
+    from nenliver.dosimetry.model import plan_ranges
+
+    ranges = plan_ranges()
+    checks = [
+        ("--injected-gbq", "injected_gbq", args.injected_gbq),
+        ("--lsf-percent", "lung_shunt_fraction_percent", args.lsf_percent),
+        ("--liver-density", "density_g_ml", args.liver_density),
+        ("--hours-after-administration", "hours_after_administration", args.hours_after_administration),
+    ]
+    problems = [
+        problem
+        for option, field, value in checks
+        if value is not None and (problem := range_problem(ranges[field], value, option)) is not None
+    ]
     if args.out and not str(args.out).lower().endswith((".nii", ".nii.gz", ".dcm")):
         problems.append(Problem("--out", args.out, "a .nii, .nii.gz or .dcm file name"))
     if problems:
         raise ImagingInputError("command line", problems)
+    check_output_paths(out=args.out, dvh_png=args.dvh_png, overlay_png=args.overlay_png)
 
 
 def run_voxel(args: argparse.Namespace) -> int:
@@ -238,7 +246,7 @@ def run_voxel(args: argparse.Namespace) -> int:
     payload["outputs"] = outputs
     progress("done", 1.0)
     if args.json:
-        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+        print_json(payload)
     else:
         sys.stdout.write(format_text(payload))
     return 0

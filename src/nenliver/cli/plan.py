@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from nenliver.case import load_case
-from nenliver.cli._output import write_atomic
+from nenliver.cli._output import print_json, write_atomic
 from nenliver.report.plan import build_plan
 from nenliver.report.terminal import render_plan
 
@@ -39,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
     for target, content in reports:
         write_atomic(target, content)
     if args.json:
-        json.dump(plan, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(plan)
     else:
         colour = sys.stdout.isatty() and not args.no_colour
         print(render_plan(plan, colour=colour))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 import yaml
 
+from nenliver.cli._output import print_json
 from nenliver.errors import InputError, Problem
 from nenliver.guideline import lint, load_knowledge_base
 from nenliver.guideline.catalogue import catalogue_markdown, facts_markdown
@@ -49,7 +48,7 @@ def _list(args: argparse.Namespace) -> int:
             }
             for r in kb.rules
         ]
-        json.dump({"knowledge_base": {"version": kb.version, "sha256": kb.sha256}, "rules": rows}, sys.stdout, indent=2)
+        print_json({"knowledge_base": {"version": kb.version, "sha256": kb.sha256}, "rules": rows})
         print()
         return 0
     print(f"knowledge base {kb.version} (sha256 {kb.sha256[:16]}…), {len(kb.rules)} rules")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 from nenliver.case import case_json_schema
+from nenliver.cli._output import print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,6 +15,5 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    json.dump(case_json_schema(), sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    print_json(case_json_schema())
     return 0

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
-
+from nenliver._parsing import load_document
 from nenliver.dosimetry.model import SirtPlan, SirtResult
 from nenliver.dosimetry.validation import plan_from_mapping
-from nenliver.errors import DosimetryInputError, Problem
+from nenliver.errors import DosimetryInputError
 
 __all__ = ["load_plan", "result_to_json"]
 
@@ -21,7 +20,7 @@ def load_plan(path: str | Path) -> SirtPlan:
     Parameters
     ----------
     path : str or pathlib.Path
-        Plan file (YAML; JSON is valid YAML).
+        Plan file (YAML; ``.json`` files are read as JSON).
 
     Returns
     -------
@@ -31,23 +30,12 @@ def load_plan(path: str | Path) -> SirtPlan:
     Raises
     ------
     nenliver.errors.DosimetryInputError
-        If the file cannot be read or parsed, or the plan is invalid; every problem names the
+        If the file cannot be read or parsed (size, encoding, aliases and duplicate keys are
+        refused, see :mod:`nenliver._parsing`), or the plan is invalid; every problem names the
         field path and what was expected.
     """
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DosimetryInputError(
-            source, [Problem("", f"cannot read the plan file ({exc})", "a readable YAML or JSON file")]
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise DosimetryInputError(source, [Problem("", f"not valid YAML or JSON{where}", "a sirt@1 plan")]) from None
-    return plan_from_mapping(data, source=source)
+    data = load_document(path, DosimetryInputError, "a nenliver/sirt@1 plan (YAML or JSON mapping)")
+    return plan_from_mapping(data, source=str(path))
 
 
 def result_to_json(result: SirtResult) -> str:
@@ -63,4 +51,4 @@ def result_to_json(result: SirtResult) -> str:
     str
         Indented JSON text ending with a newline.
     """
-    return json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

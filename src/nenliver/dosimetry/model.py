@@ -1,27 +1,30 @@
 # SPDX-License-Identifier: Apache-2.0
 """Plan (``nenliver/sirt@1``) and result (``nenliver/sirt-result@1``) models.
 
-A :class:`SirtPlan` is valid once its constructor returns: field types and ranges are checked by
-pydantic, unknown fields are refused (``extra="forbid"``) and the combination of device, method,
-target and volumes is checked by :meth:`SirtPlan._check_combination`, which raises
-:class:`nenliver.errors.DosimetryInputError` naming every offending field path.
+A :class:`SirtPlan` is valid once its constructor returns, however it was made (file, code, web
+request): numbers are strict and checked against the physical ranges of
+``data/plan_ranges.yaml`` (also in the JSON Schema), times are ISO 8601 text with an offset (never
+numbers), unknown fields are refused (``extra="forbid"``) and the combination of device, method,
+target, volumes and schedule is checked by :meth:`SirtPlan._check_combination`. Every check raises a
+pydantic field error (a ``ValueError``) naming the field path.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
-    Field,
     SerializerFunctionWrapHandler,
-    Strict,
     model_serializer,
     model_validator,
 )
 
+from nenliver._validation import Bounded, IsoTime, field_problems_error
+from nenliver.dosimetry.constants import load_data, number, numbers
 from nenliver.dosimetry.enums import (
     CheckStatus,
     CompartmentKind,
@@ -30,7 +33,7 @@ from nenliver.dosimetry.enums import (
     MethodKind,
     Severity,
 )
-from nenliver.errors import DosimetryInputError, Problem
+from nenliver.errors import Problem
 
 __all__ = [
     "PLAN_FORMAT",
@@ -53,10 +56,27 @@ __all__ = [
 PLAN_FORMAT: Final = "nenliver/sirt@1"
 RESULT_FORMAT: Final = "nenliver/sirt-result@1"
 
-_Positive = Annotated[float, Strict(), Field(gt=0)]
-_NonNegative = Annotated[float, Strict(), Field(ge=0)]
-_Percent = Annotated[float, Strict(), Field(ge=0, lt=100)]
-_Fraction = Annotated[float, Strict(), Field(ge=0, lt=1)]
+
+@cache
+def plan_ranges() -> dict[str, dict[str, Any]]:
+    """Physical ranges of plan fields from ``data/plan_ranges.yaml``: field path → range spec."""
+    table: dict[str, dict[str, Any]] = {}
+    for item in load_data().values():
+        if "field" in item.extra:
+            low, high = numbers(item.name)
+            table[str(item.extra["field"])] = {
+                **item.extra,
+                "min": low,
+                "max": high,
+                "unit": item.unit,
+                "source": f"{item.source} [{item.locator}]",
+            }
+    return table
+
+
+def _in(field: str) -> Bounded:
+    return Bounded(field, plan_ranges)
+
 
 _STRICT_INPUT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 _OUTPUT = ConfigDict(extra="forbid", frozen=True)
@@ -67,8 +87,8 @@ class Patient(BaseModel):
 
     model_config = _STRICT_INPUT
 
-    height_cm: _Positive
-    weight_kg: _Positive
+    height_cm: Annotated[float, _in("patient.height_cm")]
+    weight_kg: Annotated[float, _in("patient.weight_kg")]
 
 
 class Target(BaseModel):
@@ -77,7 +97,7 @@ class Target(BaseModel):
     model_config = _STRICT_INPUT
 
     compartment: CompartmentKind | None = None
-    dose_gy: _Positive | None = None
+    dose_gy: Annotated[float | None, _in("target.dose_gy")] = None
     maximise: Literal["tumour"] | None = None
 
     @model_validator(mode="after")
@@ -104,26 +124,26 @@ class SirtPlan(BaseModel):
     method: MethodKind
     convention: ConventionKind | None = None
     target: Target | None = None
-    perfused_volume_ml: _Positive | None = None
-    tumour_volume_ml: _NonNegative | None = None
-    normal_volume_ml: _Positive | None = None
-    tumour_to_normal_ratio: _Positive | None = None
-    lung_shunt_fraction_percent: _Percent
-    lung_mass_kg: _Positive | None = None
-    density_g_ml: _Positive | None = None
-    residual_fraction: _Fraction = 0.0
-    prior_lung_dose_gy: _NonNegative = 0.0
+    perfused_volume_ml: Annotated[float | None, _in("perfused_volume_ml")] = None
+    tumour_volume_ml: Annotated[float | None, _in("tumour_volume_ml")] = None
+    normal_volume_ml: Annotated[float | None, _in("normal_volume_ml")] = None
+    tumour_to_normal_ratio: Annotated[float | None, _in("tumour_to_normal_ratio")] = None
+    lung_shunt_fraction_percent: Annotated[float, _in("lung_shunt_fraction_percent")]
+    lung_mass_kg: Annotated[float | None, _in("lung_mass_kg")] = None
+    density_g_ml: Annotated[float | None, _in("density_g_ml")] = None
+    residual_fraction: Annotated[float, _in("residual_fraction")] = 0.0
+    prior_lung_dose_gy: Annotated[float, _in("prior_lung_dose_gy")] = 0.0
     patient: Patient | None = None
-    perfused_fraction_of_liver: Annotated[float, Strict(), Field(gt=0, le=1)] = 1.0
-    treatment_time: AwareDatetime | None = None
-    calibration_time: AwareDatetime | None = None
-    maa_time: AwareDatetime | None = None
+    perfused_fraction_of_liver: Annotated[float, _in("perfused_fraction_of_liver")] = 1.0
+    treatment_time: IsoTime | None = None
+    calibration_time: IsoTime | None = None
+    maa_time: IsoTime | None = None
 
     @model_validator(mode="after")
     def _check_combination(self) -> SirtPlan:
         problems = _combination_problems(self)
         if problems:
-            raise DosimetryInputError("plan", problems)
+            raise field_problems_error(problems)
         return self
 
     @property
@@ -233,6 +253,50 @@ def _method_problems(plan: SirtPlan) -> list[Problem]:
     return problems
 
 
+def _schedule_problems(plan: SirtPlan) -> list[Problem]:
+    """A calibration-to-treatment interval beyond the plausible number of half-lives is a date error."""
+    if plan.treatment_time is None or plan.calibration_time is None:
+        return []
+    from nenliver.dosimetry.conventions import nuclide_for_device
+    from nenliver.dosimetry.decay import half_life_h
+
+    hours = (plan.treatment_time - plan.calibration_time).total_seconds() / 3600.0
+    half_life = half_life_h(nuclide_for_device(plan.device))
+    limit = number("schedule_max_half_lives")
+    if abs(hours) <= limit * half_life:
+        return []
+    return [
+        Problem(
+            "treatment_time",
+            f"treatment is {hours / 24:.1f} days from calibration, {abs(hours) / half_life:.0f} half-lives "
+            f"(activity factor 2^{hours / half_life:.0f}): check both dates",
+            f"within {limit:g} half-lives ({limit * half_life / 24:.0f} days) of calibration_time",
+        )
+    ]
+
+
+def _bsa_problems(plan: SirtPlan) -> list[Problem]:
+    """The BSA method gives no activity for a body surface area at or below its 0.2 m² offset."""
+    if plan.method is not MethodKind.BSA or plan.patient is None or plan.tumour_volume_ml is None:
+        return []
+    from nenliver.dosimetry.bsa import bsa_activity_gbq, dubois_bsa_m2
+
+    if plan.normal_volume_ml is None:
+        return []
+    p = plan.patient
+    activity = bsa_activity_gbq(p.height_cm, p.weight_kg, plan.tumour_volume_ml, plan.normal_volume_ml)
+    if activity > 0:
+        return []
+    return [
+        Problem(
+            "patient",
+            f"body surface area {dubois_bsa_m2(p.height_cm, p.weight_kg):.2f} m² gives no BSA activity "
+            f"({activity:.2f} GBq)",
+            "a patient size for which BSA - 0.2 + V_T/(V_T+V_N) > 0, or another method",
+        )
+    ]
+
+
 def _combination_problems(plan: SirtPlan) -> list[Problem]:
     problems = _method_problems(plan)
     if plan.device is not DeviceKind.HOLMIUM and plan.convention is ConventionKind.HO166_STANDARD:
@@ -252,6 +316,7 @@ def _combination_problems(plan: SirtPlan) -> list[Problem]:
                 "an ISO 8601 time with offset",
             )
         )
+    problems += _schedule_problems(plan) + _bsa_problems(plan)
     if plan.maa_time is not None:
         if plan.treatment_time is None:
             problems.append(

@@ -55,5 +55,3 @@ def plan_from_mapping(data: Any, source: str = "plan") -> SirtPlan:
         return SirtPlan.model_validate(dict(data))
     except ValidationError as exc:
         raise DosimetryInputError(source, problems_from_validation_error(exc, SirtPlan)) from None
-    except DosimetryInputError as exc:
-        raise DosimetryInputError(source, exc.problems) from None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from nenliver._validation import problems_from_validation_error
 from nenliver.dosimetry import SirtPlan, plan_from_mapping
 from nenliver.errors import DosimetryInputError, InputError
 
@@ -43,18 +45,18 @@ def test_a_valid_plan_constructs() -> None:
 def test_construction_rejects_negative_volume() -> None:
     found = problems(partition_plan(tumour_volume_ml=-5))
     assert "tumour_volume_ml" in found
-    assert ">= 0" in found["tumour_volume_ml"]
+    assert "[0, 10000] mL" in found["tumour_volume_ml"]
 
 
 def test_construction_rejects_lung_shunt_of_100_percent_or_more() -> None:
     found = problems(partition_plan(lung_shunt_fraction_percent=100))
-    assert "< 100" in found["lung_shunt_fraction_percent"]
+    assert "[0, 100) %" in found["lung_shunt_fraction_percent"]
 
 
 @pytest.mark.parametrize("ratio", [0, -1.5])
 def test_construction_rejects_non_positive_tumour_to_normal_ratio(ratio: float) -> None:
     found = problems(partition_plan(tumour_to_normal_ratio=ratio))
-    assert "> 0" in found["tumour_to_normal_ratio"]
+    assert "(0, 1000]" in found["tumour_to_normal_ratio"]
 
 
 def test_bsa_with_glass_names_the_method() -> None:
@@ -208,8 +210,12 @@ def test_a_non_mapping_is_refused() -> None:
 
 
 def test_direct_construction_is_strict_too() -> None:
-    with pytest.raises(DosimetryInputError):
+    """Built in code, a bad plan is a pydantic field error (a ValueError a web framework reports as 422)."""
+    with pytest.raises(ValidationError) as info:
         SirtPlan.model_validate({"device": "glass", "method": "bsa", "lung_shunt_fraction_percent": 5.0})
+    assert isinstance(info.value, ValueError)
+    paths = {p.path for p in problems_from_validation_error(info.value, SirtPlan)}
+    assert {"method", "patient", "tumour_volume_ml", "normal_volume_ml"} <= paths
 
 
 def test_perfused_share_is_for_bsa_only() -> None:
