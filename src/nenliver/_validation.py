@@ -31,10 +31,12 @@ from nenliver.errors import Problem
 __all__ = [
     "FIELD_PROBLEMS",
     "Bounded",
+    "InputWarning",
     "IsoDate",
     "IsoTime",
     "field_problems_error",
     "format_path",
+    "plausibility_warning",
     "problems_from_validation_error",
     "range_problem",
 ]
@@ -96,6 +98,51 @@ def range_problem(spec: Mapping[str, Any], value: float, path: str) -> Problem |
             message += f"; did you mean {fixed:.4g} {spec['unit']} (the value looks like {slip['entered_as']})?"
             break
     return Problem(path, message, _range_text(spec))
+
+
+@dataclass(frozen=True)
+class InputWarning:
+    """A value that is possible but implausible (a likely unit slip), shown beside the value.
+
+    Never a refusal and never a change of the value: the outputs flag it for the reader.
+    """
+
+    path: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        """JSON form: ``{path, value, message}``."""
+        return {"path": self.path, "value": self.value, "message": self.message}
+
+
+def plausibility_warning(
+    spec: Mapping[str, Any], value: float, path: str, unit: str | None = None
+) -> InputWarning | None:
+    """A warning when ``value`` lies outside ``spec["plausible"]`` (``{min?, max?, hint, zero_allowed?}``).
+
+    ``zero_allowed`` exempts an exact 0 (a shunt recorded as none) from a lower bound.
+
+    Examples
+    --------
+    >>> spec = {"unit": "%", "plausible": {"min": 1, "hint": "a fraction for a percentage?"}}
+    >>> plausibility_warning(spec, 0.25, "sirt_workup.lung_shunt_fraction_percent").message
+    '0.25 % is below the plausible 1 %: a fraction for a percentage?'
+    """
+    plausible = spec.get("plausible")
+    if not plausible:
+        return None
+    unit = unit or str(spec.get("unit", ""))
+    if value == 0 and plausible.get("zero_allowed"):
+        return None
+    low, high = plausible.get("min"), plausible.get("max")
+    if low is not None and value < low:
+        where = f"below the plausible {low:g} {unit}"
+    elif high is not None and value > high:
+        where = f"above the plausible {high:g} {unit}"
+    else:
+        return None
+    return InputWarning(path, f"{value:g} {unit}", f"{value:g} {unit} is {where}: {plausible['hint']}")
 
 
 def _range_check(spec: Mapping[str, Any]) -> Callable[[Any], Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -29,6 +30,30 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(data: Any) -> Any:
+    r"""``data`` with control characters in every string shown as ``\xNN`` (for a terminal).
+
+    Ids, file names and free text come from the input: an escape sequence in them must not move
+    the cursor, recolour or retitle the terminal of the person reading the plan. Newlines and tabs
+    stay. HTML escapes on its own; JSON escapes control characters itself.
+
+    Examples
+    --------
+    >>> printable("case\x1b[2J") == "case\\x1b[2J"
+    True
+    """
+    if isinstance(data, str):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", data)
+    if isinstance(data, dict):
+        return {printable(k): printable(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return type(data)(printable(v) for v in data)
+    return data
 
 
 def _jsonable(value: Any) -> str:

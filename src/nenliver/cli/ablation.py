@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from nenliver import CLINICIAN_REVIEW_NOTICE, __version__
-from nenliver.cli._output import print_json, write_atomic
+from nenliver.cli._output import check_output_paths, print_json, printable, write_atomic
 from nenliver.errors import InputError, Problem
 
 __all__ = ["register"]
@@ -168,7 +168,7 @@ def run_plan(args: argparse.Namespace) -> int:
     if args.json:
         _dump(data)
     else:
-        sys.stdout.write(_plan_text(data))
+        sys.stdout.write(_plan_text(printable(data)))
     return 0
 
 
@@ -212,6 +212,7 @@ def run_margin(args: argparse.Namespace) -> int:
     """``ablation margin``: the verdict after, from co-registered masks."""
     from nenliver.ablation import assess_margin
 
+    check_output_paths(png=args.png)
     ablation = _read_grid(args.ablation)
     tumour = _read_on(args.tumour, ablation, "tumour")
     liver = _read_on(args.liver, ablation, "liver") if args.liver else None
@@ -228,7 +229,7 @@ def run_margin(args: argparse.Namespace) -> int:
     if args.json:
         _dump(data)
     else:
-        sys.stdout.write(_margin_text(data))
+        sys.stdout.write(_margin_text(printable(data)))
     return 0
 
 
@@ -358,7 +359,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.json:
         _dump(data)
     else:
-        sys.stdout.write(_simulation_text(data))
+        sys.stdout.write(_simulation_text(printable(data)))
     return 0
 
 
@@ -374,6 +375,7 @@ def _check_simulate_args(args: argparse.Namespace) -> None:
         problems.append(Problem("--out-zone", f"{args.out_zone}", "a .nii or .nii.gz file name"))
     if problems:
         raise InputError("nenliver ablation simulate", problems)
+    check_output_paths(out_zone=args.out_zone, png=args.png)
 
 
 def _as_ras(data: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from nenliver.case.io import case_from_data, parse_text
-from nenliver.cli._output import write_atomic
+from nenliver.cli._output import printable, write_atomic
 from nenliver.report.plan import build_plan
 from nenliver.report.terminal import render_plan
 
@@ -30,6 +30,6 @@ def run(args: argparse.Namespace) -> int:
     plan = build_plan(case)
     target = args.out / "plan.html"
     write_atomic(target, render_html(plan))
-    print(render_plan(plan))
+    print(render_plan(printable(plan)))
     print(f"\nDemo case: {DEMO_CASE} (bundled). HTML report written to {target.resolve()}")
     return 0

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nenliver import CLINICIAN_REVIEW_NOTICE, __version__
-from nenliver.cli._output import check_output_paths, print_json, write_atomic
+from nenliver.cli._output import check_output_paths, print_json, printable, write_atomic
 from nenliver.errors import ImagingInputError, Problem
 
 __all__ = ["register", "run_voxel"]
@@ -248,7 +248,7 @@ def run_voxel(args: argparse.Namespace) -> int:
     if args.json:
         print_json(payload)
     else:
-        sys.stdout.write(format_text(payload))
+        sys.stdout.write(format_text(printable(payload)))
     return 0
 
 

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from nenliver import __version__
+from nenliver.cli._output import printable
 from nenliver.errors import InputError, NenliverError
 
 #: Sub-command name → module that registers it, in the order they appear in ``--help``. Only the
@@ -91,10 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or EXIT_OK)
     except InputError as exc:
-        print(f"nenliver: {exc}", file=sys.stderr)
+        print(f"nenliver: {printable(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except NenliverError as exc:
-        print(f"nenliver: error: {exc}", file=sys.stderr)
+        print(f"nenliver: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_INTERNAL
     except BrokenPipeError:
         return EXIT_OK

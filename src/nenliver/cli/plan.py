@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from nenliver.case import load_case
-from nenliver.cli._output import print_json, write_atomic
+from nenliver.cli._output import check_output_paths, print_json, printable, write_atomic
 from nenliver.report.plan import build_plan
 from nenliver.report.terminal import render_plan
 
@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_paths(html=args.html, pdf=args.pdf)
     case = load_case(args.case)
     plan = build_plan(case)
     # Render every requested report before writing any, so a failure leaves no file behind.
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(plan)
     else:
         colour = sys.stdout.isatty() and not args.no_colour
-        print(render_plan(plan, colour=colour))
+        print(render_plan(printable(plan), colour=colour))
         for kind, target in (("HTML", args.html), ("PDF", args.pdf)):
             if target:
                 print(f"\n{kind} report written to {target}")

@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Any
 
+from nenliver.cli._output import printable
 from nenliver.dosimetry import (
     SirtPlan,
     SirtResult,
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         result = evaluate_plan(plan)
     except DosimetryInputError as exc:  # e.g. inverse planning with no bounding limit
         raise DosimetryInputError(str(args.plan), exc.problems) from None
-    text = result_to_json(result) if args.json else format_text(result)
+    text = result_to_json(result) if args.json else printable(format_text(result))
     sys.stdout.write(text)
     return 0
 
@@ -103,6 +104,7 @@ def format_text(result: SirtResult) -> str:
         f"nenliver {result.software_version}",
         "",
         *_inputs(result),
+        *(f"  ! check {w['path']} = {w['value']}: {w['message']}" for w in result.input_warnings),
         "",
         "Formulas",
     ]

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from nenliver._validation import Bounded, IsoTime, field_problems_error
+from nenliver._validation import Bounded, InputWarning, IsoTime, field_problems_error, plausibility_warning
 from nenliver.dosimetry.constants import load_data, number, numbers
 from nenliver.dosimetry.enums import (
     CheckStatus,
@@ -55,6 +55,18 @@ __all__ = [
 
 PLAN_FORMAT: Final = "nenliver/sirt@1"
 RESULT_FORMAT: Final = "nenliver/sirt-result@1"
+
+
+def plan_input_warnings(plan: SirtPlan) -> list[InputWarning]:
+    """Values of a valid plan that are possible but implausible (likely unit slips), to show beside them."""
+    out = []
+    for field, spec in plan_ranges().items():
+        value: Any = plan
+        for part in field.split("."):
+            value = getattr(value, part, None)
+        if isinstance(value, float) and (warning := plausibility_warning(spec, value, field)) is not None:
+            out.append(warning)
+    return out
 
 
 @cache
@@ -497,6 +509,7 @@ class SirtResult(BaseModel):
     inputs: dict[str, Any]
     steps: tuple[Step, ...]
     notes: tuple[str, ...] = ()
+    input_warnings: tuple[dict[str, str], ...] = ()
 
     def failed_checks(self) -> list[Check]:
         """Checks whose status is ``fail`` (hard and advisory)."""

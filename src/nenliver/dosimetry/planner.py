@@ -43,6 +43,7 @@ from nenliver.dosimetry.model import (
     SirtResult,
     Step,
     VialChoice,
+    plan_input_warnings,
 )
 from nenliver.dosimetry.partition import partition_activity_gbq, partition_doses_gy
 from nenliver.dosimetry.validation import plan_from_mapping
@@ -239,6 +240,9 @@ def _all_checks(ctx: _Context, doses: Doses, inverse: InversePlan | None) -> lis
 
 def _vial(ctx: _Context, vial_activity: float, calibration: datetime, treatment: datetime) -> VialChoice | None:
     device = ctx.plan.device
+    if vial_activity <= 0:
+        ctx.notes.append("no activity to deliver: no vial is chosen")
+        return None
     if device is DeviceKind.GLASS:
         choice = choose_glass_vial(vial_activity, calibration, treatment)
     elif device is DeviceKind.RESIN:
@@ -364,6 +368,7 @@ def evaluate_plan(plan: SirtPlan) -> SirtResult:
         inputs=inputs,
         steps=tuple(ctx.steps),
         notes=tuple(ctx.notes),
+        input_warnings=tuple(w.as_dict() for w in plan_input_warnings(plan)),
     )
 
 

@@ -16,6 +16,7 @@ from nenliver import CLINICIAN_REVIEW_NOTICE, __version__
 from nenliver._data import load_yaml
 from nenliver.ablation import LesionPlan, ModalityConstraints, load_policy, plan_lesions
 from nenliver.case.model import Case
+from nenliver.case.plausibility import input_warnings
 from nenliver.guideline.engine import Decision, Finding, evaluate_case, evaluate_lesions
 from nenliver.guideline.facts import FactValue, case_facts
 from nenliver.guideline.loader import KnowledgeBase, load_knowledge_base
@@ -160,6 +161,7 @@ def render_plan(
         "grade": decision.grade,
         "in_scope": in_scope,
         "scope_note": scope_note,
+        "input_warnings": [w.as_dict() for w in input_warnings(case)],
         "findings": _finding_dicts(general),
         "options": options,
         "workup": _listed(decision.workup, kb),

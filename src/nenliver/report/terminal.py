@@ -89,6 +89,8 @@ def _header(plan: dict[str, Any], s: _Style) -> list[str]:
     ]
     if plan["grade"].get("discordance"):
         out.append(s(f"  ! {plan['grade']['discordance']}", "33"))
+    for warning in plan.get("input_warnings", []):
+        out.append(s(f"  ! check {warning['path']} = {warning['value']}: {warning['message']}", "33"))
     scope = {True: "in scope", False: "OUT OF SCOPE", None: "scope unknown"}[plan["in_scope"]]
     out.append(f"Scope: {scope} — {plan['scope_note']}")
     out += [

@@ -112,3 +112,13 @@ def test_non_finite_values_are_refused() -> None:
     conc[0, 0, 0] = np.nan
     with pytest.raises(ImagingInputError, match="NaN"):
         absolute_activity(conc, 1.0, 1.0)
+
+
+def test_a_mask_holding_almost_none_of_the_counts_is_refused() -> None:
+    """A liver mask on another grid that misses the uptake must not scale a few counts to the whole activity."""
+    counts, perfused, _ = _phantom()
+    counts[perfused] = 0.0
+    counts[1, 1, 1] = 0.5  # a trace inside the perfused volume; the uptake lies elsewhere
+    counts[8, 1, 1] = 100.0
+    with pytest.raises(ImagingInputError, match=r"0\.5 % of the image counts lie inside the perfused volume"):
+        patient_relative_activity(counts, perfused, 2.0, 0.1)

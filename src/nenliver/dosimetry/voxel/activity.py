@@ -20,6 +20,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from nenliver.dosimetry.constants import number
 from nenliver.dosimetry.decay import decay_factor
 from nenliver.errors import ImagingInputError, Problem
 
@@ -128,6 +129,19 @@ def patient_relative_activity(
     if inside <= 0:
         raise ImagingInputError(source, [Problem("counts", "no counts inside the perfused volume", "uptake in it")])
     total = float(data.sum(dtype=np.float64))
+    floor = number("min_counts_in_perfused_fraction")
+    if inside < floor * total:
+        raise ImagingInputError(
+            source,
+            [
+                Problem(
+                    "counts",
+                    f"only {100 * inside / total:.1f} % of the image counts lie inside the perfused volume: the "
+                    "mask does not match the image (another grid, patient or frame?)",
+                    f"at least {100 * floor:g} % of the counts inside the perfused (or liver) mask",
+                )
+            ],
+        )
     in_lung = float(data[lung & ~perfused].sum(dtype=np.float64)) if lung is not None else 0.0
     outside_percent = 100.0 * (total - inside - in_lung) / total
     if in_lung > 0:
