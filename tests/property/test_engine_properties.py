@@ -22,7 +22,7 @@ from nenliver.guideline.loader import load_knowledge_base
 from nenliver.guideline.schema import THERAPIES, iter_leaves
 
 KB = load_knowledge_base()
-CASE_RULES = [r for r in KB.rules if r.scope == "case"]
+CASE_RULES = [r for r in KB.rules if r.scope == "case" and r.kind != "pathway"]
 
 
 def _thresholds(name: str) -> list[float]:

@@ -9,9 +9,10 @@ with :math:`m` the minimum margin (5 mm) and :math:`Z` the upper end of the zone
 vessel ≥ 3 mm, central location, arrhythmia) arrives as :class:`ModalityConstraints`: modalities
 that are excluded, that carry a caution, or that are preferred, each with the rule ids that said so.
 
-Ranking among fitting configurations: preferred first, then no caution, then robust fit, then fewer
-applicators, then the smallest zone that covers the lesion (least normal liver ablated), then the
-tie-break order of ``devices.yaml``.
+Ranking among fitting configurations: preferred first, then the fewest cautions (a central lesion
+near a vessel: RFA carries both the heat-sink and the central caution, MWA only the central one),
+then robust fit, then fewer applicators, then the smallest zone that covers the lesion (least normal
+liver ablated), then the tie-break order of ``devices.yaml``.
 
 .. warning:: Zone sizes are the review's nominal values, not manufacturer charts; clinical zones are
    commonly smaller (shared/reference/ablation-imaging.md §2.1). For clinician review.
@@ -71,6 +72,8 @@ class LesionPlan:
     diameter_mm: float | None
     rules: tuple[str, ...] = ()
     alternatives: tuple[str, ...] = ()
+    #: Rule ids of the cautions that apply to the chosen modality (heat sink, central location …).
+    cautions: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,7 @@ class LesionPlan:
             "diameter_mm": self.diameter_mm,
             "rules": list(self.rules),
             "alternatives": list(self.alternatives),
+            "cautions": list(self.cautions),
         }
 
 
@@ -184,7 +188,7 @@ def plan_lesion(
     def rank(c: Configuration) -> tuple[int, int, int, int, float, int]:
         return (
             0 if c.modality in constraints.preferred else 1,
-            1 if c.modality in constraints.caution else 0,
+            len(constraints.caution.get(c.modality, [])),
             0 if needed <= c.zone_min_mm else 1,
             c.applicators,
             c.zone_min_mm,
@@ -214,7 +218,17 @@ def plan_lesion(
         dict.fromkeys(f"{c.modality} x{c.applicators}" for c in sorted(candidates, key=rank) if c is not best)
     )
     return LesionPlan(
-        lesion.id, best.modality, best.applicators, zone, margin, "; ".join(notes), guidance, d, rules, alternatives
+        lesion.id,
+        best.modality,
+        best.applicators,
+        zone,
+        margin,
+        "; ".join(notes),
+        guidance,
+        d,
+        rules,
+        alternatives,
+        tuple(constraints.caution.get(best.modality, ())),
     )
 
 

@@ -19,7 +19,7 @@ PrimarySite = Literal[
 ]
 Differentiation = Literal["well", "poor"]
 Grade = Literal["G1", "G2", "G3"]
-FunctioningSyndrome = Literal["none", "carcinoid_syndrome", "other_hormonal"]
+FunctioningSyndrome = Literal["none", "carcinoid_syndrome", "insulinoma", "other_hormonal"]
 SsaStatus = Literal["naive", "responding", "progressing", "symptomatic_despite_ssa"]
 DiseaseCourse = Literal["stable", "progressive"]
 Distribution = Literal["unilobar_right", "unilobar_left", "bilobar"]

@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the plan@1 JSON (the machine contract)")
     parser.add_argument("--html", metavar="FILE", type=Path, help="also write the board report as HTML")
     parser.add_argument("--pdf", metavar="FILE", type=Path, help="also write the board report as PDF (WeasyPrint)")
+    parser.add_argument(
+        "--full", action="store_true", help="the whole trace (every finding of every option) in terminal, HTML and PDF"
+    )
     parser.add_argument("--no-colour", action="store_true", help="plain text even on a terminal")
     parser.set_defaults(func=run)
 
@@ -31,18 +34,18 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         from nenliver.report.html import render_html
 
-        reports.append((args.html, render_html(plan)))
+        reports.append((args.html, render_html(plan, full=args.full)))
     if args.pdf:
         from nenliver.report.pdf import render_pdf
 
-        reports.append((args.pdf, render_pdf(plan)))
+        reports.append((args.pdf, render_pdf(plan, full=args.full)))
     for target, content in reports:
         write_atomic(target, content)
     if args.json:
         print_json(plan)
     else:
         colour = sys.stdout.isatty() and not args.no_colour
-        print(render_plan(printable(plan), colour=colour))
+        print(render_plan(printable(plan), colour=colour, full=args.full))
         for kind, target in (("HTML", args.html), ("PDF", args.pdf)):
             if target:
                 print(f"\n{kind} report written to {target}")

@@ -50,9 +50,12 @@ def _cited(item: DataEntry) -> dict[str, str]:
 
 
 def _max_status(value: float, limit: float, item: DataEntry) -> CheckStatus:
-    # A value at the limit passes; the tolerance absorbs floating-point rounding only (inverse
-    # planning puts doses exactly on a limit).
-    if value <= limit or math.isclose(value, limit, rel_tol=_ROUNDING_REL_TOL):
+    # `max`: a value at the limit passes; the tolerance absorbs floating-point rounding only (inverse
+    # planning puts doses exactly on a limit). `below`: the limit itself already counts.
+    if item.extra.get("comparison") == "below":
+        if value < limit:
+            return CheckStatus.PASS
+    elif value <= limit or math.isclose(value, limit, rel_tol=_ROUNDING_REL_TOL):
         return CheckStatus.PASS
     return CheckStatus.FAIL if _severity(item) is Severity.HARD else CheckStatus.WARN
 
@@ -110,7 +113,7 @@ def lung_checks(lung_dose_gy: float, prior_lung_dose_gy: float) -> list[Check]:
 
 
 def shunt_checks(lung_shunt_fraction_percent: float) -> list[Check]:
-    """Lung-shunt contraindication (> 20 %) and caution (> 10 %) checks.
+    """Lung-shunt contraindication (> 20 %) and caution (>= 10 %) checks.
 
     Parameters
     ----------
@@ -148,7 +151,7 @@ def shunt_checks(lung_shunt_fraction_percent: float) -> list[Check]:
             status=_max_status(lung_shunt_fraction_percent, _limit(caution), caution),
             severity=_severity(caution),
             text=(
-                f"Lung shunt fraction {lung_shunt_fraction_percent:g} %, caution above {_limit(caution):g} % "
+                f"Lung shunt fraction {lung_shunt_fraction_percent:g} %, caution from {_limit(caution):g} % "
                 "(resin activity reduction; poorer survival reported in one NET series)"
             ),
             limit_percent=_limit(caution),

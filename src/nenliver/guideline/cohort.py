@@ -145,7 +145,8 @@ def evaluate_frame(
         true (convenient for small cohorts; slower on millions of rows).
     """
     kb = kb or load_knowledge_base()
-    rules = [r for r in kb.rules if r.scope == "case"]
+    # Pathway rules read the options' statuses (pathway facts); they are not part of this evaluation yet.
+    rules = [r for r in kb.rules if r.scope == "case" and r.kind != "pathway"]
     compiled = {r.id: compile_condition(r.condition) for r in rules}
     columns = {r.id: pl.col(f"rule_{r.id}") for r in rules}
     outputs = []

@@ -27,7 +27,7 @@ from nenliver.guideline.explain import finding_text, format_value, thresholds
 from nenliver.guideline.facts import FACTS, FactValue, case_facts, grade_from_measures, grading_summary, lesion_facts
 from nenliver.guideline.loader import KnowledgeBase, load_knowledge_base
 from nenliver.guideline.logic import Truth, evaluate, kleene_and, kleene_or
-from nenliver.guideline.schema import THERAPIES, Rule, iter_leaves
+from nenliver.guideline.schema import ALLOWED_STATUSES, THERAPIES, Rule, iter_leaves
 
 STATUS_PRECEDENCE = ("contraindicated", "not_indicated", "needs_data", "trial_only", "caution", "indicated")
 
@@ -90,6 +90,32 @@ class OptionDecision:
     missing: list[dict[str, Any]]
     provisional: bool
     details: dict[str, Any] = field(default_factory=dict)
+    #: Ids of the findings that set the status (see :func:`deciding_rules`).
+    deciding: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """Where the patient stands on the Figure 1 pathway, and what comes first (plan-output.md)."""
+
+    branch: str
+    preferred: list[str]
+    alternatives: list[str]
+    rules: list[str]
+    text: str
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    passed_over: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "branch": self.branch,
+            "preferred": self.preferred,
+            "alternatives": self.alternatives,
+            "rules": self.rules,
+            "text": self.text,
+            "missing": self.missing,
+            "passed_over": self.passed_over,
+        }
 
 
 @dataclass
@@ -108,6 +134,8 @@ class Decision:
     advice: list[Finding]
     conflicts: list[dict[str, Any]]
     lesion_findings: dict[str, list[Finding]]
+    pathway: Pathway | None = None
+    pathway_findings: list[Finding] = field(default_factory=list)
 
     @property
     def provisional(self) -> bool:
@@ -159,6 +187,91 @@ def decide_status(findings: list[Finding]) -> tuple[str, bool]:
     return "indicated", False
 
 
+def deciding_rules(findings: list[Finding], status: str) -> list[str]:
+    """Ids of the findings that set ``status`` (what a board reads first for the option).
+
+    ``contraindicated``: the exclusions that fired; ``not_indicated``: the indication rules of the
+    groups known to be false; ``needs_data``: the rules waiting on data; ``trial_only``: the routing
+    rule; ``caution``: the cautions that fired (or stay open on unknown data); ``indicated``: the
+    indication rules that hold.
+    """
+
+    def ids(selected: list[Finding]) -> list[str]:
+        return list(dict.fromkeys(f.rule.id for f in selected))
+
+    if status == "contraindicated":
+        return ids([f for f in findings if f.rule.effect == "exclude" and f.result is True])
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.rule.effect == "support":
+            groups.setdefault(f.rule.indication_group or f.rule.id, []).append(f)
+    if status == "not_indicated":
+        failed = [g for g in groups.values() if kleene_or([f.result for f in g]) is False]
+        return ids([f for g in failed for f in g])
+    if status == "needs_data":
+        open_groups = [g for g in groups.values() if kleene_or([f.result for f in g]) is None]
+        waiting = [f for g in open_groups for f in g if f.result is None]
+        waiting += [
+            f for f in findings if f.result is None and f.rule.policy == "needs_data" and f.rule.effect != "support"
+        ]
+        return ids(waiting)
+    if status == "trial_only":
+        return ids(
+            [f for f in findings if f.rule.effect == "route" and f.rule.route_status == "trial_only" and f.result]
+        )
+    if status == "caution":
+        known = [f for f in findings if f.rule.effect == "caution" and f.result is True]
+        return ids(known or [f for f in findings if f.result is None and f.rule.policy == "caution"])
+    return ids([f for f in findings if f.rule.effect == "support" and f.result is True])
+
+
+def pathway_facts(statuses: Mapping[str, str]) -> dict[str, FactValue]:
+    """``allowed_<therapy>``: true when the option is indicated or caution, false when it is ruled
+    out (contraindicated, not indicated, trial only), unknown while it needs data."""
+    out: dict[str, FactValue] = {}
+    for therapy, status in statuses.items():
+        out[f"allowed_{therapy}"] = None if status == "needs_data" else status in ALLOWED_STATUSES
+    return out
+
+
+def _rank(therapies: list[str], statuses: Mapping[str, str]) -> list[str]:
+    """Allowed options only, indicated before caution, otherwise in the given order."""
+    allowed = [t for t in therapies if statuses.get(t) in ALLOWED_STATUSES]
+    return sorted(allowed, key=lambda t: ALLOWED_STATUSES.index(statuses[t]))
+
+
+def decide_pathway(findings: list[Finding], statuses: Mapping[str, str], labels: Mapping[str, str]) -> Pathway:
+    """The Figure 1 branch from the pathway rules (lowest priority first) and the options' statuses.
+
+    The first rule that holds places the patient, unless none of its options is allowed (all ruled
+    out): then it is passed over and said so. A rule whose result is unknown before any holds
+    leaves the branch ``undetermined``, naming the inputs it waits on. ``preferred`` never holds a
+    contraindicated, not indicated or needs-data option.
+    """
+    passed: list[str] = []
+    notes: list[str] = []
+    for f in sorted(findings, key=lambda f: f.rule.priority or 0):
+        if f.result is False:
+            continue
+        if f.result is None:
+            missing = _missing([f])
+            text = f"Pathway undetermined: {f.text}"
+            return Pathway(
+                "undetermined", [], _rank(list(THERAPIES), statuses), [*passed, f.rule.id], text, missing, passed
+            )
+        preferred = _rank(list(f.rule.preferred), statuses)
+        if f.rule.preferred and not preferred:
+            passed.append(f.rule.id)
+            ruled = ", ".join(f"{labels.get(t, t)} {statuses[t].replace('_', ' ')}" for t in f.rule.preferred)
+            notes.append(f"{f.rule.branch.replace('_', ' ') if f.rule.branch else ''} passed over ({ruled})")
+            continue
+        alternatives = [t for t in _rank(list(THERAPIES), statuses) if t not in preferred]
+        text = f.text + (f" ({'; '.join(notes)})" if notes else "")
+        return Pathway(str(f.rule.branch), preferred, alternatives, [*passed, f.rule.id], text, [], passed)
+    text = "No pathway rule places this patient" + (f" ({'; '.join(notes)})" if notes else "")
+    return Pathway("undetermined", [], _rank(list(THERAPIES), statuses), passed, text, [], passed)
+
+
 def _missing(findings: list[Finding]) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for f in findings:
@@ -207,6 +320,7 @@ def _conflicts(kb: KnowledgeBase, results: Mapping[str, Finding]) -> list[dict[s
             if a.result == b.result and a.result is not None:
                 continue
             topic = rule.topic or kb.rule(other_id).topic or "threshold"
+            changed = _status_hangs_on_source(kb, results, a.rule, b.rule)
             out.append(
                 {
                     "topic": topic,
@@ -214,8 +328,30 @@ def _conflicts(kb: KnowledgeBase, results: Mapping[str, Finding]) -> list[dict[s
                     "text": f"Sources disagree on {topic}: {pair[0]} ({a.text}) vs {pair[1]} ({b.text}). "
                     "Local policy decides; both are shown.",
                     "citations": a.rule.citation_labels + b.rule.citation_labels,
+                    "therapies": sorted(set(a.rule.therapy) | set(b.rule.therapy)),
+                    "changes_status": bool(changed),
+                    "statuses_by_source": changed,
                 }
             )
+    return out
+
+
+def _status_hangs_on_source(
+    kb: KnowledgeBase, results: Mapping[str, Finding], a: Rule, b: Rule
+) -> dict[str, dict[str, str]]:
+    """Therapies whose status differs depending on which of two conflicting sources is followed.
+
+    Following source ``a`` means leaving ``b`` out of the decision, and the other way round; a
+    conflict that changes no status (the option is ruled out by other rules either way) is only
+    information. Returns therapy → {rule id → status when that rule is followed}.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for therapy in sorted(set(a.therapy) | set(b.therapy)):
+        findings = [results[r.id] for r in kb.rules if therapy in r.therapy and r.id in results]
+        follow_a = decide_status([f for f in findings if f.rule.id != b.id])[0]
+        follow_b = decide_status([f for f in findings if f.rule.id != a.id])[0]
+        if follow_a != follow_b:
+            out[therapy] = {a.id: follow_a, b.id: follow_b}
     return out
 
 
@@ -232,6 +368,25 @@ def evaluate_lesions(
     return out
 
 
+def ablation_targets(
+    case: Case, facts: Mapping[str, FactValue], kb: KnowledgeBase | None = None
+) -> frozenset[str] | None:
+    """The lesions needle plans should cover: ``None`` for every listed lesion.
+
+    When the ablation indication holds only through rules marked ``targets: progressing``
+    (oligoprogression, ABL-02), only the progressing lesions are ablation targets; otherwise (few
+    lesions, or the indication not settled) every listed lesion is.
+    """
+    kb = kb or load_knowledge_base()
+    support = [r for r in kb.rules if r.scope == "case" and r.effect == "support" and "ablation" in r.therapy]
+    results = [(r, evaluate(r.condition, facts)) for r in support]
+    if any(result is True and r.targets is None for r, result in results):
+        return None
+    if any(result is True and r.targets == "progressing" for r, result in results):
+        return frozenset(les.id for les in case.liver.lesions or [] if les.progressing is True)
+    return None
+
+
 def decide_from_facts(
     facts: Mapping[str, FactValue], kb: KnowledgeBase | None = None
 ) -> tuple[dict[str, str], bool | None, dict[str, list[str]]]:
@@ -240,7 +395,7 @@ def decide_from_facts(
     This is the per-case counterpart of :func:`nenliver.guideline.cohort.evaluate_frame`.
     """
     kb = kb or load_knowledge_base()
-    results = {r.id: evaluate_rule(r, facts) for r in kb.rules if r.scope == "case"}
+    results = {r.id: evaluate_rule(r, facts) for r in kb.rules if r.scope == "case" and r.kind != "pathway"}
     statuses, fired = {}, {}
     for therapy in THERAPIES:
         findings = [results[r.id] for r in kb.rules if r.scope == "case" and therapy in r.therapy]
@@ -276,7 +431,7 @@ def evaluate_case(
     facts = case_facts(case, external)
     results: dict[str, Finding] = {}
     for rule in kb.rules:
-        if rule.scope == "case":
+        if rule.scope == "case" and rule.kind != "pathway":
             results[rule.id] = evaluate_rule(rule, facts)
     if lesion_findings is None:
         lesion_findings = evaluate_lesions(case, facts, kb)
@@ -284,7 +439,13 @@ def evaluate_case(
     for therapy in THERAPIES:
         findings = [results[r.id] for r in kb.rules if r.scope == "case" and therapy in r.therapy]
         status, hangs = decide_status(findings)
-        options.append(OptionDecision(therapy, status, findings, _missing(findings), hangs))
+        option = OptionDecision(therapy, status, findings, _missing(findings), hangs)
+        option.deciding = deciding_rules(findings, status)
+        options.append(option)
+    statuses = {o.therapy: o.status for o in options}
+    path_env = {**facts, **pathway_facts(statuses)}
+    pathway_findings = [evaluate_rule(r, path_env) for r in kb.rules if r.kind == "pathway"]
+    pathway = decide_pathway(pathway_findings, statuses, kb.meta["therapy_labels"])
     scope = [f for f in results.values() if f.rule.kind == "scope"]
     out_of_scope = kleene_or([f.result for f in scope])
     in_scope = None if out_of_scope is None else not out_of_scope
@@ -309,4 +470,6 @@ def evaluate_case(
         advice=advice,
         conflicts=_conflicts(kb, results),
         lesion_findings=lesion_findings,
+        pathway=pathway,
+        pathway_findings=pathway_findings,
     )

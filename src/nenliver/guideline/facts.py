@@ -26,6 +26,7 @@ from typing import Any, Literal, get_args
 from nenliver._data import load_yaml
 from nenliver.case import enums
 from nenliver.case.model import Case, Lesion
+from nenliver.guideline.schema import THERAPIES
 
 FactKind = Literal["number", "bool", "category"]
 FactValue = float | bool | str | None
@@ -41,7 +42,7 @@ class Fact:
     paths: tuple[str, ...]
     unit: str | None = None
     values: tuple[str, ...] | None = None
-    scope: Literal["case", "lesion", "external"] = "case"
+    scope: Literal["case", "lesion", "external", "pathway"] = "case"
     derive: Callable[[Any], FactValue] | None = None
     direct: bool = False  # the value of one case field as given (not derived)
 
@@ -134,6 +135,8 @@ _direct("liver_mri_dwi", "bool", "imaging.liver_mri_dwi", "liver MRI with DWI on
 _direct("krenning_score", "number", "imaging.sstr_pet.krenning_score", "Krenning score on SSTR imaging", unit="1")
 _direct("fdg_pet_done", "bool", "imaging.fdg_pet.done", "18F-FDG PET done")
 _direct("fdg_pet_positive", "bool", "imaging.fdg_pet.positive", "18F-FDG PET positive")
+_direct("fdopa_pet_done", "bool", "imaging.fdopa_pet.done", "18F-DOPA PET done")
+_direct("sex", "category", "patient.sex", "sex", values=get_args(enums.Sex))
 _direct("tumour_burden_percent", "number", "liver.tumour_burden_percent", "hepatic tumour burden", unit="%")
 _direct(
     "distribution",
@@ -363,8 +366,16 @@ def _largest(case: Case) -> FactValue:
     return max(float(les.diameter_mm) for les in lesions if les.diameter_mm is not None)
 
 
-@_derived("progressing_lesion_count", "number", ("liver.lesions",), "number of progressing liver metastases", unit="1")
+@_derived(
+    "progressing_lesion_count",
+    "number",
+    ("liver.lesions", "tumour.disease_course"),
+    "number of progressing liver metastases (0 in radiologically stable disease)",
+    unit="1",
+)
 def _progressing_count(case: Case) -> FactValue:
+    if case.tumour.disease_course == "stable":
+        return 0.0  # radiologically stable disease: no lesion progresses, listed or not
     lesions = _lesions(case)
     if lesions is None or case.liver.lesion_count not in (None, len(lesions)):
         return None
@@ -515,12 +526,33 @@ _register(
     Fact(
         "lesions_without_ablation_modality",
         "number",
-        "lesions that no ablation modality covers with the required margin",
+        "lesions to treat that no ablation modality covers with the required margin",
         ("liver.lesions",),
         unit="1",
         scope="external",
     )
 )
+_register(
+    Fact(
+        "lesions_with_modality_caution",
+        "number",
+        "lesions to treat whose best ablation modality still carries a lesion-level caution",
+        ("liver.lesions",),
+        unit="1",
+        scope="external",
+    )
+)
+
+
+# --- pathway facts (from the options' statuses; only pathway rules read them) -----------------
+def _allowed_label(therapy: str) -> str:
+    return f"{therapy.replace('_', ' ')} allowed (status indicated or caution)"
+
+
+for _therapy in THERAPIES:
+    _register(
+        Fact(f"allowed_{_therapy}", "bool", _allowed_label(_therapy), (f"options[{_therapy}].status",), scope="pathway")
+    )
 
 
 # --- lesion facts ------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ def _leaf_issues(rule: Rule, leaf: Leaf) -> list[str]:
     problems = []
     if fact.scope == "lesion" and rule.scope != "lesion":
         problems.append(f"lesion fact {leaf.fact!r} used in a case-scope rule")
+    if fact.scope == "pathway" and rule.kind != "pathway":
+        problems.append(f"pathway fact {leaf.fact!r} used outside a pathway rule (it exists only after the statuses)")
     if fact.scope == "external" and rule.scope == "lesion":
         problems.append(f"external fact {leaf.fact!r} used in a lesion rule (lesion rules run before it is computed)")
     if leaf.op in ("known", "missing"):
@@ -124,6 +126,16 @@ def check_rule(rule: Rule, kb: KnowledgeBase) -> list[Issue]:
 def lint(kb: KnowledgeBase) -> list[Issue]:
     """Every issue of the knowledge base, rule by rule, then corpus-wide checks."""
     issues = [issue for rule in kb.rules for issue in check_rule(rule, kb)]
+    priorities: dict[int, str] = {}
+    for rule in kb.rules:
+        if rule.kind == "pathway" and rule.priority is not None:
+            if rule.priority in priorities:
+                issues.append(
+                    Issue(
+                        rule.id, "error", f"pathway priority {rule.priority} also used by {priorities[rule.priority]}"
+                    )
+                )
+            priorities[rule.priority] = rule.id
     for key, entry in kb.bibliography.items():
         if not any(k in entry for k in ("doi", "url", "pmid", "isbn", "identifier_missing")):
             issues.append(Issue(key, "error", "bibliography entry without DOI, URL, PMID or ISBN"))

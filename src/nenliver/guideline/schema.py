@@ -17,6 +17,28 @@ Effect = Literal["support", "exclude", "caution", "require", "advise", "info", "
 Op = Literal["lt", "le", "gt", "ge", "eq", "ne", "in", "not_in", "known", "missing"]
 UnknownPolicy = Literal["needs_data", "caution", "report"]
 EvidenceTag = Literal["S", "V", "K", "D"]
+#: Branches of the Figure 1 pathway (plan-output.md, ``pathway.branch``).
+BRANCHES = (
+    "surgery",
+    "transplant_evaluation",
+    "ablation",
+    "endovascular",
+    "systemic",
+    "watchful",
+    "outside_algorithm",
+    "undetermined",
+)
+Branch = Literal[
+    "surgery",
+    "transplant_evaluation",
+    "ablation",
+    "endovascular",
+    "systemic",
+    "watchful",
+    "outside_algorithm",
+]
+#: Option statuses that allow an option (the others rule it out or leave it open).
+ALLOWED_STATUSES = ("indicated", "caution")
 
 #: Default unknown policy by effect: the decision hangs on an unknown gate or indication; an unknown
 #: caution keeps the caution (it can never be cleared by missing data); other effects only report.
@@ -123,6 +145,7 @@ class Rule(_Record):
         "route",
         "scope",
         "modality",
+        "pathway",
     ]
     effect: Effect
     indication_group: str | None = None
@@ -137,6 +160,17 @@ class Rule(_Record):
     conflicts_with: list[str] = Field(default_factory=list)
     topic: str | None = None
     examples: list[Example] = Field(default_factory=list)
+    #: Pathway rules (``kind: pathway``): the branch they place the patient on, the options that
+    #: come first there (best first), and their order of evaluation (lower first).
+    branch: Branch | None = None
+    preferred: list[Therapy] = Field(default_factory=list)
+    priority: int | None = None
+    #: Ablation indication rules: ``progressing`` when the indication this rule gives covers the
+    #: progressing lesions only (oligoprogression); needle plans then cover those lesions.
+    targets: Literal["progressing"] | None = None
+    #: The dosimetry data entry (``dosimetry/data/*.yaml``) that holds the same threshold; a test
+    #: keeps both equal (one value, one source).
+    dosimetry_entry: str | None = None
 
     @property
     def policy(self) -> UnknownPolicy:
@@ -154,6 +188,11 @@ class Rule(_Record):
             raise ValueError(f"a rule with effect {self.effect!r} needs an item key")
         if self.scope == "lesion" and self.therapy != ["ablation"]:
             raise ValueError("lesion-scope rules belong to therapy [ablation]")
+        pathway = self.kind == "pathway"
+        if pathway and (self.branch is None or self.priority is None or self.effect != "route" or self.therapy):
+            raise ValueError("a pathway rule needs branch and priority, effect route and no therapy")
+        if not pathway and (self.branch is not None or self.preferred or self.priority is not None):
+            raise ValueError("branch, preferred and priority belong to pathway rules")
         return self
 
 

@@ -14,6 +14,6 @@ _ENV = Environment(
 )
 
 
-def render_html(plan: dict[str, Any]) -> str:
-    """The plan@1 object as a printable HTML page."""
-    return _ENV.get_template("plan.html.j2").render(plan=plan)
+def render_html(plan: dict[str, Any], full: bool = False) -> str:
+    """The plan@1 object as a printable HTML page: the board view, or with ``full`` the whole trace."""
+    return _ENV.get_template("plan.html.j2").render(plan=plan, full=full)

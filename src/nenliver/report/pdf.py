@@ -24,7 +24,7 @@ _log = logging.getLogger(__name__)
 SYSTEM_LIBRARIES = ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0")
 
 
-def render_pdf(plan: dict[str, Any]) -> bytes:
+def render_pdf(plan: dict[str, Any], full: bool = False) -> bytes:
     """The plan@1 object as a PDF document (A4, the same content as the HTML report).
 
     Raises
@@ -32,7 +32,7 @@ def render_pdf(plan: dict[str, Any]) -> bytes:
     nenliver.errors.DependencyError
         When WeasyPrint or one of its system libraries is missing; the message says what to install.
     """
-    html = render_html(plan)
+    html = render_html(plan, full=full)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -17,7 +17,7 @@ from nenliver._data import load_yaml
 from nenliver.ablation import LesionPlan, ModalityConstraints, load_policy, plan_lesions
 from nenliver.case.model import Case
 from nenliver.case.plausibility import input_warnings
-from nenliver.guideline.engine import Decision, Finding, evaluate_case, evaluate_lesions
+from nenliver.guideline.engine import Decision, Finding, ablation_targets, evaluate_case, evaluate_lesions
 from nenliver.guideline.facts import FactValue, case_facts
 from nenliver.guideline.loader import KnowledgeBase, load_knowledge_base
 from nenliver.report.sirt import sirt_for_case
@@ -68,8 +68,25 @@ def _outcomes() -> dict[str, list[dict[str, Any]]]:
     return by_therapy
 
 
-def _finding_dicts(findings: list[Finding]) -> list[dict[str, Any]]:
-    return [f.as_dict() for f in findings]
+def _finding_dicts(findings: list[Finding], case: Case | None = None) -> list[dict[str, Any]]:
+    out = [f.as_dict() for f in findings]
+    if case is not None:
+        for finding in out:
+            for comparison in finding["comparisons"]:
+                comparison["patient"] = _with_entered(case, comparison["field"], comparison["patient"])
+    return out
+
+
+def _with_entered(case: Case, field: str, shown: str) -> str:
+    """A lab value converted from another unit, shown with the value and unit as entered."""
+    if not field.startswith("labs."):
+        return shown
+    entered = case.labs.entered(field.removeprefix("labs."))
+    if entered is None:
+        return shown
+    value, unit = entered
+    canonical = shown.split(" ", 1)[1] if " " in shown else ""
+    return shown if unit == canonical else f"{shown} (entered {value:g} {unit})"
 
 
 def _listed(findings: list[Finding], kb: KnowledgeBase) -> list[dict[str, Any]]:
@@ -92,12 +109,58 @@ def build_plan(case: Case, kb: KnowledgeBase | None = None) -> dict[str, Any]:
     kb = kb or load_knowledge_base()
     base_facts = case_facts(case)
     lesion_plans, lesion_findings = plan_ablation(case, kb, base_facts)
+    targets = ablation_targets(case, base_facts, kb)
     sirt = sirt_for_case(case)
     external: dict[str, FactValue] = dict(sirt.facts)
     if case.liver.lesions:
-        external["lesions_without_ablation_modality"] = float(sum(p.modality is None for p in lesion_plans))
+        treated = [p for p in lesion_plans if targets is None or p.id in targets]
+        external["lesions_without_ablation_modality"] = float(sum(p.modality is None for p in treated))
+        external["lesions_with_modality_caution"] = float(sum(bool(p.cautions) for p in treated if p.modality))
     decision = evaluate_case(case, external, kb, lesion_findings)
-    return render_plan(case, decision, lesion_plans, lesion_findings, sirt.details)
+    return render_plan(case, decision, lesion_plans, lesion_findings, sirt.details, targets)
+
+
+RULED_OUT = ("contraindicated", "not_indicated")
+
+
+def _ablation_details(
+    option: Any,
+    lesion_plans: list[LesionPlan],
+    lesion_findings: dict[str, list[Finding]],
+    targets: frozenset[str] | None,
+    case: Case,
+) -> dict[str, Any]:
+    """Needle plans for the lesions to treat; none when ablation is ruled out (spec: prescription-like details)."""
+    if option.status in RULED_OUT:
+        return {
+            "withheld": f"no needle plans: ablation is {option.status.replace('_', ' ')} ({', '.join(option.deciding)})"
+        }
+    policy = load_policy()
+    treated = [p for p in lesion_plans if targets is None or p.id in targets]
+    details: dict[str, Any] = {
+        "lesions": [
+            {
+                **p.as_dict(),
+                "findings": _finding_dicts([f for f in lesion_findings.get(p.id, []) if f.result is not False], case),
+            }
+            for p in treated
+        ],
+        "margin_policy": {"minimum_mm": policy.margin_mm, "ideal_mm": policy.ideal_margin_mm},
+    }
+    if targets is not None:
+        details["not_targeted"] = [p.id for p in lesion_plans if p.id not in targets]
+        details["targets"] = "progressing lesions only (oligoprogression)"
+    return details
+
+
+def _sirt_details(option: Any, sirt_details: dict[str, Any]) -> dict[str, Any]:
+    if not sirt_details:
+        return {}
+    if option.status in RULED_OUT:
+        return {
+            "withheld": f"no SIRT activity: SIRT is {option.status.replace('_', ' ')} ({', '.join(option.deciding)})"
+        }
+    return sirt_details
 
 
 def render_plan(
@@ -106,6 +169,7 @@ def render_plan(
     lesion_plans: list[LesionPlan],
     lesion_findings: dict[str, list[Finding]],
     sirt_details: dict[str, Any],
+    targets: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     kb = decision.kb
     labels = kb.meta["therapy_labels"]
@@ -115,26 +179,17 @@ def render_plan(
     for option in decision.options:
         details: dict[str, Any] = {}
         if option.therapy == "ablation":
-            policy = load_policy()
-            details = {
-                "lesions": [
-                    {
-                        **p.as_dict(),
-                        "findings": _finding_dicts([f for f in lesion_findings.get(p.id, []) if f.result is not False]),
-                    }
-                    for p in lesion_plans
-                ],
-                "margin_policy": {"minimum_mm": policy.margin_mm, "ideal_mm": policy.ideal_margin_mm},
-            }
-        elif option.therapy == "sirt" and sirt_details:
-            details = sirt_details
+            details = _ablation_details(option, lesion_plans, lesion_findings, targets, case)
+        elif option.therapy == "sirt":
+            details = _sirt_details(option, sirt_details)
         options.append(
             {
                 "therapy": option.therapy,
                 "label": labels[option.therapy],
                 "status": option.status,
                 "provisional": option.provisional,
-                "findings": _finding_dicts(option.findings),
+                "deciding": option.deciding,
+                "findings": _finding_dicts(option.findings, case),
                 "missing": option.missing,
                 "details": details,
                 "outcomes": outcomes.get(option.therapy, []),
@@ -145,7 +200,12 @@ def render_plan(
     general = [f for f in decision.general if f.rule.kind == "scope" or f.result is not False]
     fired_drafts = sorted(
         {f["rule"] for o in options for f in o["findings"] if f["rule_status"] == "draft" and f["result"] is not False}
+        | {r for r in (decision.pathway.rules if decision.pathway else []) if kb.rule(r).status == "draft"}
     )
+    pathway = decision.pathway.as_dict() if decision.pathway else None
+    if pathway is not None:
+        pathway["labels"] = {t: labels[t] for t in [*pathway["preferred"], *pathway["alternatives"]]}
+        pathway["findings"] = _finding_dicts(decision.pathway_findings, case)
     return {
         "format": PLAN_FORMAT,
         "case_id": case.id,
@@ -161,8 +221,9 @@ def render_plan(
         "grade": decision.grade,
         "in_scope": in_scope,
         "scope_note": scope_note,
+        "pathway": pathway,
         "input_warnings": [w.as_dict() for w in input_warnings(case)],
-        "findings": _finding_dicts(general),
+        "findings": _finding_dicts(general, case),
         "options": options,
         "workup": _listed(decision.workup, kb),
         "advice": _listed(decision.advice, kb),

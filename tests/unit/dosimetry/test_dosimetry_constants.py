@@ -94,4 +94,4 @@ def test_limits_declare_severity_and_comparison() -> None:
     for item in load_data().values():
         if item.file == "limits.yaml":
             assert item.extra["severity"] in ("hard", "advisory")
-            assert item.extra["comparison"] in ("max", "min")
+            assert item.extra["comparison"] in ("max", "below", "min")
