@@ -54,6 +54,8 @@ def _problems(plan: dict, expect: dict) -> list[str]:
     for therapy, words in expect.get("text_any", {}).items():
         if not any(w in json.dumps(_option(plan, therapy)) for w in words):
             out.append(f"{therapy} text lacks {words}")
+    if "pathway_branch" in expect and plan["pathway"]["branch"] != expect["pathway_branch"]:
+        out.append(f"pathway {plan['pathway']['branch']} != {expect['pathway_branch']}")
     for key in ("in_scope", "provisional"):
         if key in expect and plan[key] is not expect[key]:
             out.append(f"{key} {plan[key]} != {expect[key]}")
