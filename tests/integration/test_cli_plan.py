@@ -116,7 +116,7 @@ def test_internal_error_exits_1_without_traceback(capsys, case_file, monkeypatch
     def broken(case):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(plan_cli, "build_plan", broken)
+    monkeypatch.setattr(plan_cli, "plan_case", broken)
     monkeypatch.delenv("NENLIVER_DEBUG", raising=False)
     assert main(["plan", str(case_file()), "--json"]) == 1
     err = capsys.readouterr().err

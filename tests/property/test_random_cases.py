@@ -13,7 +13,7 @@ from nenliver.guideline.cohort import evaluate_frame, facts_frame
 from nenliver.guideline.engine import STATUS_PRECEDENCE, decide_from_facts
 from nenliver.guideline.facts import case_facts
 from nenliver.guideline.schema import THERAPIES
-from nenliver.report.plan import build_plan
+from nenliver.service import plan_case
 
 maybe_bool = st.sampled_from([None, True, False])
 
@@ -119,7 +119,7 @@ def test_random_cases_per_case_and_vectorised_agree(datas):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(CASES)
 def test_every_plan_is_complete_and_serialisable(data):
-    plan = build_plan(case_from_data(data))
+    plan = plan_case(case_from_data(data)).to_json_dict()
     assert [o["therapy"] for o in plan["options"]] == list(THERAPIES)
     assert all(o["status"] in STATUS_PRECEDENCE for o in plan["options"])
     needs = any(o["status"] == "needs_data" for o in plan["options"])

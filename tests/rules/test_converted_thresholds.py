@@ -88,9 +88,11 @@ def test_threshold_at_its_exact_equivalent_reads_as_the_threshold(
 
 def test_bilirubin_51_3_umol_per_litre_contraindicates_embolisation(make_case: Any) -> None:
     """The issue's own example through the whole plan."""
-    from nenliver.report.plan import build_plan
+    from nenliver.service import plan_case
 
-    plan = build_plan(Case.model_validate(make_case(**{"labs.bilirubin": {"value": 51.3, "unit": "umol/L"}})))
+    plan = plan_case(
+        Case.model_validate(make_case(**{"labs.bilirubin": {"value": 51.3, "unit": "umol/L"}}))
+    ).to_json_dict()
     status = {o["therapy"]: o for o in plan["options"]}
     for therapy in ("tae", "tace"):
         assert status[therapy]["status"] == "contraindicated"

@@ -1,5 +1,5 @@
 """The Figure 1 pathway per branch (with the review's Figure 2–5 patients) and the rules brought
-back to the seed's words. Each scenario is a whole case through ``build_plan``.
+back to the seed's words. Each scenario is a whole case through ``plan_case``.
 
 Sources: Cazzato RL, et al. Cancers 2021;13:6368 — Table 1, sections 2, 3, 5, 6 and the captions of
 Figures 2–5; guideline-rules.md §3 for the reconstructed algorithm.
@@ -19,7 +19,7 @@ from nenliver.guideline.engine import decide_from_facts
 from nenliver.guideline.facts import FACTS
 from nenliver.guideline.loader import load_knowledge_base
 from nenliver.guideline.schema import iter_leaves
-from nenliver.report.plan import build_plan
+from nenliver.service import plan_case
 
 LIVER_DIRECTED = ("ablation", "tae", "tace", "sirt", "ia_prrt")
 KB = load_knowledge_base()
@@ -39,7 +39,7 @@ def _lesion(lid: str, segment: str, mm: float, progressing: bool = True, **extra
 
 
 def _plan(data: dict[str, Any]) -> dict[str, Any]:
-    return build_plan(Case.model_validate(data))
+    return plan_case(Case.model_validate(data)).to_json_dict()
 
 
 def _status(plan: dict[str, Any]) -> dict[str, str]:
@@ -116,7 +116,7 @@ def test_figure_5_patient_sirt_is_a_first_choice(capsys: Any) -> None:
 
     from nenliver.case import load_case
 
-    plan = build_plan(load_case(Path("examples/cases/fig5-sirt-workup.yaml")))
+    plan = plan_case(load_case(Path("examples/cases/fig5-sirt-workup.yaml"))).to_json_dict()
     assert plan["pathway"]["branch"] == "endovascular"
     assert "sirt" in plan["pathway"]["preferred"]
     assert _status(plan)["liver_transplant"] == "contraindicated"  # 77 years

@@ -1,4 +1,4 @@
-"""Dependencies point one way: case → guideline/dosimetry/ablation → report → cli/web.
+"""Dependencies point one way: case → guideline/dosimetry/ablation → service → report → cli/web.
 
 Checked on the source text (imports of ``nenliver.<subpackage>``), so a stray import fails CI.
 """
@@ -18,7 +18,8 @@ ALLOWED = {
     "guideline": BASE | {"case", "guideline"},
     "dosimetry": BASE | {"case", "imaging", "dosimetry"},
     "ablation": BASE | {"case", "imaging", "ablation"},
-    "report": BASE | {"case", "imaging", "guideline", "dosimetry", "ablation", "report"},
+    "service": BASE | {"case", "imaging", "guideline", "dosimetry", "ablation", "service"},
+    "report": BASE | {"case", "imaging", "dosimetry", "ablation", "service", "report"},
 }
 
 

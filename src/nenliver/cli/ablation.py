@@ -2,7 +2,7 @@
 """``nenliver ablation plan | margin | simulate``: the plan before and the verdict after.
 
 * ``plan CASE``: modality, applicators, expected zone and margin per lesion, from the same code as
-  the decision engine (:func:`nenliver.report.plan.plan_ablation`).
+  the decision engine (:func:`nenliver.service.planning.plan_ablation`).
 * ``margin --tumour MASK --ablation MASK [--liver MASK]``: minimal ablative margin, coverage and
   surface histogram (:func:`nenliver.ablation.assess_margin`); ``--png`` writes a margin map.
 * ``simulate --tumour MASK --setting ID (--applicator ... | --optimise N)``: predicted zone and
@@ -143,7 +143,7 @@ def run_plan(args: argparse.Namespace) -> int:
     from nenliver.ablation import load_margin_settings
     from nenliver.case import load_case
     from nenliver.guideline import load_knowledge_base
-    from nenliver.report.plan import plan_ablation
+    from nenliver.service.planning import plan_ablation
 
     case = load_case(args.case)
     kb = load_knowledge_base()

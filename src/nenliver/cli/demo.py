@@ -8,8 +8,8 @@ from pathlib import Path
 
 from nenliver.case.io import case_from_data, parse_text
 from nenliver.cli._output import printable, write_atomic
-from nenliver.report.plan import build_plan
 from nenliver.report.terminal import render_plan
+from nenliver.service import plan_case
 
 DEMO_CASE = "fig5-sirt-workup.yaml"
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     source = resources.files("nenliver.report").joinpath("examples", DEMO_CASE)
     case = case_from_data(parse_text(source.read_text(encoding="utf-8"), DEMO_CASE), DEMO_CASE)
-    plan = build_plan(case)
+    plan = plan_case(case).to_json_dict()
     target = args.out / "plan.html"
     write_atomic(target, render_html(plan))
     print(render_plan(printable(plan)))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from nenliver.case import load_case
 from nenliver.cli._output import check_output_paths, print_json, printable, write_atomic
-from nenliver.report.plan import build_plan
 from nenliver.report.terminal import render_plan
+from nenliver.service import plan_case
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     check_output_paths(html=args.html, pdf=args.pdf)
     case = load_case(args.case)
-    plan = build_plan(case)
+    plan = plan_case(case).to_json_dict()
     # Render every requested report before writing any, so a failure leaves no file behind.
     reports: list[tuple[Path, str | bytes]] = []
     if args.html:

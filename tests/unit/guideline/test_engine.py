@@ -111,7 +111,10 @@ def test_findings_carry_inputs_thresholds_and_citations(make_case):
     finding = next(f.as_dict() for f in tae.findings if f.rule.id == "TAE-06")
     assert finding["result"] is True and finding["inputs"] == {"labs.bilirubin": 3.4}
     assert finding["thresholds"]["bilirubin_mg_dl"] == "≥ 3 mg/dL"
-    assert finding["citations"] == ["CAZZATO21:Table 1; section 6.1"]
+    assert finding["citations"] == [
+        "CAZZATO21:Table 1, TAE/TACE row, contraindications (impaired hepatic function, bilirubin level ≥3 mg/dl); "
+        "section 6.1, paragraph 2"
+    ]
     assert "3.4 mg/dL" in finding["text"]
     assert tae.status == "contraindicated"
 

@@ -1,9 +1,16 @@
-"""Assemble the plan of one case (``nenliver/plan@1``) from the decision engine, ablation planning
-and SIRT dosimetry.
+"""How a case becomes a plan (``nenliver/plan@1``): the one place the pipeline runs.
 
-Order of work: lesion rules → per-lesion ablation plan → SIRT dosimetry from the MAA work-up →
-the facts these produce (lesions no modality covers, predicted lung dose) → the case rules → the
-plan object. Terminal, HTML and PDF views are rendered from this same object.
+Order of work, in :func:`plan_case`:
+
+1. case facts (:func:`nenliver.guideline.facts.case_facts`);
+2. lesion rules, then the per-lesion ablation plan (:func:`plan_ablation`); the lesions to treat
+   (every lesion, or the progressing ones in oligoprogression, :func:`~nenliver.guideline.engine.ablation_targets`);
+3. SIRT dosimetry from the MAA work-up (:func:`~nenliver.service.sirt_attachment.sirt_for_case`);
+4. the facts these produce (lesions no modality covers, predicted lung dose …) join the case facts,
+   and every case rule is evaluated, then the statuses and the Figure 1 pathway
+   (:func:`~nenliver.guideline.engine.evaluate_case`);
+5. the typed plan (:class:`~nenliver.service.contracts.Plan`). Terminal, HTML and PDF views are
+   rendered from this same object.
 """
 
 from __future__ import annotations
@@ -20,9 +27,12 @@ from nenliver.case.plausibility import input_warnings
 from nenliver.guideline.engine import Decision, Finding, ablation_targets, evaluate_case, evaluate_lesions
 from nenliver.guideline.facts import FactValue, case_facts
 from nenliver.guideline.loader import KnowledgeBase, load_knowledge_base
-from nenliver.report.sirt import sirt_for_case
+from nenliver.service.contracts import Plan
+from nenliver.service.sirt_attachment import sirt_for_case
 
 PLAN_FORMAT = "nenliver/plan@1"
+
+__all__ = ["constraints_from_findings", "plan_ablation", "plan_case"]
 
 
 def constraints_from_findings(findings: list[Finding]) -> ModalityConstraints:
@@ -104,8 +114,22 @@ def _listed(findings: list[Finding], kb: KnowledgeBase) -> list[dict[str, Any]]:
     return out
 
 
-def build_plan(case: Case, kb: KnowledgeBase | None = None) -> dict[str, Any]:
-    """The plan@1 object for one case (see ``shared/spec/plan-output.md``)."""
+def plan_case(case: Case, kb: KnowledgeBase | None = None) -> Plan:
+    """The decision for one case: every option with its status and reasons, the pathway, the SIRT
+    dosimetry of the MAA work-up and the needle plans (``nenliver/plan@1``).
+
+    Parameters
+    ----------
+    case : Case
+        A valid case (``nenliver/case@1``).
+    kb : KnowledgeBase, optional
+        The knowledge base; the packaged one by default.
+
+    Returns
+    -------
+    Plan
+        For clinician review.
+    """
     kb = kb or load_knowledge_base()
     base_facts = case_facts(case)
     lesion_plans, lesion_findings = plan_ablation(case, kb, base_facts)
@@ -117,7 +141,7 @@ def build_plan(case: Case, kb: KnowledgeBase | None = None) -> dict[str, Any]:
         external["lesions_without_ablation_modality"] = float(sum(p.modality is None for p in treated))
         external["lesions_with_modality_caution"] = float(sum(bool(p.cautions) for p in treated if p.modality))
     decision = evaluate_case(case, external, kb, lesion_findings)
-    return render_plan(case, decision, lesion_plans, lesion_findings, sirt.details, targets)
+    return Plan.model_validate(_plan_data(case, decision, lesion_plans, lesion_findings, sirt.details, targets))
 
 
 RULED_OUT = ("contraindicated", "not_indicated")
@@ -163,7 +187,7 @@ def _sirt_details(option: Any, sirt_details: dict[str, Any]) -> dict[str, Any]:
     return sirt_details
 
 
-def render_plan(
+def _plan_data(
     case: Case,
     decision: Decision,
     lesion_plans: list[LesionPlan],
