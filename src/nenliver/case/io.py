@@ -53,5 +53,5 @@ def case_json_schema() -> dict[str, Any]:
     """The JSON Schema of the case format (``nenliver schema case``)."""
     schema = Case.model_json_schema()
     schema["$id"] = "https://nenliver.org/schema/case@1.json"
-    schema["title"] = "nenliver case format v1 (nenliver/case@1)"
+    schema["title"] = "nenliver case format (input of nenliver plan) (nenliver/case@1)"
     return schema

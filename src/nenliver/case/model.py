@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -202,8 +203,29 @@ _LAB_FIELDS = {
 }
 
 
+@dataclass(frozen=True)
+class _LabQuantity(Bounded):
+    """A lab value: a number in the canonical unit, or ``{value, unit}`` (in the JSON Schema too)."""
+
+    lab: str = ""
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> Any:
+        json_schema = super().__get_pydantic_json_schema__(schema, handler)
+        units = list(lab_units()[self.lab]["units"])
+        entered = {
+            "type": "object",
+            "properties": {"value": {"type": ["number", "null"]}, "unit": {"enum": units}},
+            "required": ["value"],
+            "additionalProperties": False,
+        }
+        json_schema.setdefault("anyOf", [{k: v for k, v in json_schema.items() if k not in ("description",)}])
+        json_schema["anyOf"].insert(1, entered)
+        json_schema["description"] += f"; a number in {lab_units()[self.lab]['canonical']} or {{value, unit}}"
+        return json_schema
+
+
 def _lab(name: str) -> Any:
-    return Bounded(f"labs.{name}", physical_ranges)
+    return _LabQuantity(f"labs.{name}", physical_ranges, lab=_LAB_FIELDS[name])
 
 
 class Labs(_Strict):

@@ -140,31 +140,10 @@ def _fmt(value: float | None, unit: str = "mm", digits: int = 1) -> str:
 
 def run_plan(args: argparse.Namespace) -> int:
     """``ablation plan CASE``: per-lesion plans from the decision engine's code."""
-    from nenliver.ablation import load_margin_settings
     from nenliver.case import load_case
-    from nenliver.guideline import load_knowledge_base
-    from nenliver.service.planning import plan_ablation
+    from nenliver.service import ablation_plan
 
-    case = load_case(args.case)
-    kb = load_knowledge_base()
-    plans, findings = plan_ablation(case, kb)
-    settings = load_margin_settings()
-    data = {
-        "format": _PLAN_FORMAT,
-        "case": case.id,
-        "lesions": [
-            {**p.as_dict(), "findings": [f.as_dict() for f in findings.get(p.id, []) if f.result is not False]}
-            for p in plans
-        ],
-        "margin_policy": {
-            "minimum_mm": settings.minimum_mm,
-            "ideal_mm": settings.ideal_mm,
-            "sources": {k: settings.sources[k] for k in ("minimum_mm", "ideal_mm")},
-        },
-        "knowledge_base": {"version": kb.version, "sha256": kb.sha256},
-        "software_version": __version__,
-        "notice": CLINICIAN_REVIEW_NOTICE,
-    }
+    data = ablation_plan(load_case(args.case)).model_dump(mode="json")
     if args.json:
         _dump(data)
     else:
@@ -210,21 +189,17 @@ def _plan_text(data: dict[str, Any]) -> str:
 
 def run_margin(args: argparse.Namespace) -> int:
     """``ablation margin``: the verdict after, from co-registered masks."""
-    from nenliver.ablation import assess_margin
+    from nenliver.service import assess_ablation_margin
 
     check_output_paths(png=args.png)
     ablation = _read_grid(args.ablation)
     tumour = _read_on(args.tumour, ablation, "tumour")
     liver = _read_on(args.liver, ablation, "liver") if args.liver else None
-    result = assess_margin(tumour, ablation, liver, keep_maps=args.png is not None)
-    picture = _picture(result) if args.png else None
-    data = {
-        "format": _MARGIN_FORMAT,
-        "inputs": {"tumour": args.tumour, "ablation": args.ablation, "liver": args.liver},
-        **result.as_dict(),
-    }
-    if args.png and picture is not None:
-        write_atomic(args.png, picture)
+    inputs = {"tumour": args.tumour, "ablation": args.ablation, "liver": args.liver}
+    report, result = assess_ablation_margin(tumour, ablation, liver, inputs=inputs, keep_maps=args.png is not None)
+    data = report.model_dump(mode="json")
+    if args.png:
+        write_atomic(args.png, _picture(result))
         data["margin_map_png"] = str(args.png)
     if args.json:
         _dump(data)
@@ -304,14 +279,8 @@ def _to_lps(values: list[float], ras: bool) -> tuple[float, float, float]:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """``ablation simulate``: predicted zone and margin at poses, or optimised poses."""
-    from nenliver.ablation import (
-        ApplicatorPose,
-        get_zone_shape,
-        load_zone_shapes,
-        optimise_applicators,
-        simulate_zone,
-        zone_mask,
-    )
+    from nenliver.ablation import ApplicatorPose, load_zone_shapes, zone_mask
+    from nenliver.service import simulate_ablation
 
     if args.list_settings:
         if args.json:
@@ -326,26 +295,34 @@ def run_simulate(args: argparse.Namespace) -> int:
             sys.stdout.write(_settings_text())
         return 0
     _check_simulate_args(args)
-    shape = get_zone_shape(args.setting)
     tumour = _read_grid(args.tumour)
     liver = _read_on(args.liver, tumour, "liver") if args.liver else None
+    inputs = {"tumour": args.tumour, "liver": args.liver}
     keep = args.png is not None
-    if args.optimise is not None:
-        direction = _to_lps(args.direction, args.ras) if args.direction else None
-        result = optimise_applicators(tumour, shape, args.optimise, direction=direction, liver=liver, keep_maps=keep)
-    else:
+    poses = None
+    if args.optimise is None:
         try:
             poses = [ApplicatorPose(_to_lps(a[:3], args.ras), _to_lps(a[3:], args.ras)) for a in args.applicator]
         except ValueError as exc:
             raise InputError(
                 "--applicator", [Problem("applicator", str(exc), "TIP_X TIP_Y TIP_Z DIR_X DIR_Y DIR_Z")]
             ) from None
-        result = simulate_zone(tumour, shape, poses, liver, keep_maps=keep)
-    picture = _picture(result.margin, _simulation_title(result)) if args.png else None
+    direction = _to_lps(args.direction, args.ras) if args.direction else None
+    report, result = simulate_ablation(
+        tumour,
+        args.setting,
+        poses=poses,
+        optimise=args.optimise,
+        direction=direction,
+        liver=liver,
+        inputs=inputs,
+        keep_maps=keep,
+    )
+    picture = _picture(result.margin, _simulation_title(result)) if keep else None
     zone_volume = None
     if args.out_zone is not None:
-        zone_volume = tumour.with_array(zone_mask(tumour, shape, result.poses).astype(np.uint8))
-    data = {"format": _SIMULATE_FORMAT, "inputs": {"tumour": args.tumour, "liver": args.liver}, **result.as_dict()}
+        zone_volume = tumour.with_array(zone_mask(tumour, result.shape, result.poses).astype(np.uint8))
+    data = report.model_dump(mode="json")
     if args.ras:
         _as_ras(data)
     if zone_volume is not None:

@@ -126,9 +126,11 @@ def _structures(args: argparse.Namespace) -> list[tuple[str, str]]:
 def _compute(
     image_path: str, mode: str, args: argparse.Namespace, progress: _Progress, offset: float, span: float
 ) -> tuple[Any, Any, dict[str, Any], list[str]]:
+    """Read the image and masks named in ``args`` and run the voxel-dose service on them."""
     from nenliver.dosimetry.enums import ConventionKind
-    from nenliver.dosimetry.voxel import ActivityMode, DoseMethod, voxel_dose
+    from nenliver.dosimetry.voxel import ActivityMode, DoseMethod
     from nenliver.imaging import read_image, read_mask
+    from nenliver.service import VoxelDoseOptions, voxel_dose_study
 
     def step(stage: str, done: float) -> None:
         progress(stage, offset + span * done)
@@ -150,9 +152,7 @@ def _compute(
             raise ImagingInputError(
                 "--administration-time", [Problem("", args.administration_time, "an ISO date-time")]
             ) from None
-    result = voxel_dose(
-        image,
-        masks,
+    options = VoxelDoseOptions(
         injected_gbq=args.injected_gbq,
         lung_shunt_fraction=args.lsf_percent / 100.0,
         method=DoseMethod(args.method),
@@ -161,8 +161,8 @@ def _compute(
         tissue_density_g_per_ml=args.liver_density,
         administration_time=admin,
         hours_after_administration=args.hours_after_administration,
-        progress=lambda stage, done: step(stage, 0.3 + 0.7 * done),
     )
+    result = voxel_dose_study(image, masks, options, progress=lambda stage, done: step(stage, 0.3 + 0.7 * done))
     return image, result, masks, notes
 
 
@@ -191,9 +191,9 @@ def _check_args(args: argparse.Namespace) -> None:
 
 def run_voxel(args: argparse.Namespace) -> int:
     """Run ``nenliver dose voxel``; returns the exit code."""
-    from nenliver.dosimetry.voxel import compare_results
-    from nenliver.dosimetry.voxel.report import dvh_png, overlay_png, result_to_dict
+    from nenliver.dosimetry.voxel.report import dvh_png, overlay_png
     from nenliver.imaging import is_nifti, write_nifti, write_rtdose
+    from nenliver.service import voxel_dose_report
 
     _check_args(args)
     progress = _Progress()
@@ -210,15 +210,7 @@ def run_voxel(args: argparse.Namespace) -> int:
         "perfused": args.perfused,
         "post_activity": args.post_activity,
     }
-    payload = result_to_dict(result, {k: v for k, v in inputs.items() if v})
-    payload["notes"] = notes + payload["notes"]
-    if post is not None:
-        payload["comparison"] = compare_results(result, post)
-        payload["post_treatment"] = {
-            "activity_mode": post.activity_mode.value,
-            "structures": {n: m.as_dict() for n, m in post.structures.items()},
-            "notes": list(post.notes),
-        }
+    payload = voxel_dose_report(result, inputs, notes, post).model_dump(mode="json")
     # Render everything before writing anything: a failure leaves no partial output.
     progress("writing outputs", 0.92)
     pngs: list[tuple[Path, bytes]] = []

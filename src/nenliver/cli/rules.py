@@ -11,6 +11,7 @@ from nenliver.errors import InputError, Problem
 from nenliver.guideline import lint, load_knowledge_base
 from nenliver.guideline.catalogue import catalogue_markdown, facts_markdown
 from nenliver.guideline.explain import thresholds
+from nenliver.service import rule_catalogue
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,21 +36,7 @@ def _list(args: argparse.Namespace) -> int:
         print(catalogue_markdown(kb), end="")
         return 0
     if args.json:
-        rows = [
-            {
-                "id": r.id,
-                "status": r.status,
-                "evidence": r.evidence,
-                "effect": r.effect,
-                "therapy": r.therapy,
-                "title": r.title,
-                "citations": r.citation_labels,
-                "conflicts_with": r.conflicts_with,
-            }
-            for r in kb.rules
-        ]
-        print_json({"knowledge_base": {"version": kb.version, "sha256": kb.sha256}, "rules": rows})
-        print()
+        print_json(rule_catalogue(kb).model_dump(mode="json"))
         return 0
     print(f"knowledge base {kb.version} (sha256 {kb.sha256[:16]}…), {len(kb.rules)} rules")
     for r in kb.rules:

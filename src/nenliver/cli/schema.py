@@ -1,19 +1,19 @@
-"""``nenliver schema case``: the JSON Schema of the case format."""
+"""``nenliver schema NAME``: the JSON Schema of an input or output format."""
 
 from __future__ import annotations
 
 import argparse
 
-from nenliver.case import case_json_schema
 from nenliver.cli._output import print_json
+from nenliver.service.schemas import SCHEMAS, json_schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("schema", help="print a JSON Schema (case)")
-    parser.add_argument("which", choices=["case"], help="which format")
+    parser = sub.add_parser("schema", help="print the JSON Schema of a format (case, plan, sirt, sirt-result, …)")
+    parser.add_argument("which", choices=sorted(SCHEMAS), help="which format")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print_json(case_json_schema())
+    print_json(json_schema(args.which))
     return 0

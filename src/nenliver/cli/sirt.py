@@ -14,16 +14,9 @@ import sys
 from typing import Any
 
 from nenliver.cli._output import printable
-from nenliver.dosimetry import (
-    SirtPlan,
-    SirtResult,
-    evaluate_plan,
-    load_plan,
-    plan_from_mapping,
-    result_to_json,
-)
-from nenliver.dosimetry.enums import CheckStatus, MethodKind
-from nenliver.errors import DosimetryInputError, Problem
+from nenliver.dosimetry import SirtResult, load_plan, result_to_json
+from nenliver.dosimetry.enums import CheckStatus
+from nenliver.service import plan_sirt
 
 __all__ = ["format_text", "register", "run"]
 
@@ -48,23 +41,10 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _with_maximise(plan: SirtPlan, source: str) -> SirtPlan:
-    if plan.method is not MethodKind.PARTITION:
-        raise DosimetryInputError(source, [Problem("method", "--maximise needs partition inputs", "method partition")])
-    data = plan.model_dump(mode="python", exclude_none=True)
-    data["target"] = {"maximise": "tumour"}
-    return plan_from_mapping(data, source)
-
-
 def run(args: argparse.Namespace) -> int:
     """Evaluate the plan named in ``args`` and print the result; returns the exit code."""
     plan = load_plan(args.plan)
-    if args.maximise:
-        plan = _with_maximise(plan, str(args.plan))
-    try:
-        result = evaluate_plan(plan)
-    except DosimetryInputError as exc:  # e.g. inverse planning with no bounding limit
-        raise DosimetryInputError(str(args.plan), exc.problems) from None
+    result = plan_sirt(plan, maximise=args.maximise, source=str(args.plan))
     text = result_to_json(result) if args.json else printable(format_text(result))
     sys.stdout.write(text)
     return 0
