@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import pickle
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from nenliver import __version__
 from nenliver._data import load_yaml, parse_yaml, sha256_of
 from nenliver._validation import format_path
 from nenliver.errors import RuleDefinitionError
@@ -62,14 +58,6 @@ def parse_rule(text: str, source: str) -> Rule:
         raise RuleDefinitionError(source, details) from None
 
 
-def _cache_path(sha256: str) -> Path | None:
-    """Where the validated rules of this exact knowledge-base content are cached (or None)."""
-    if os.environ.get("NENLIVER_NO_CACHE"):
-        return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "nenliver" / f"kb-{__version__}-{sha256[:32]}.pickle"
-
-
 def _parse_rules(texts: list[tuple[str, str]]) -> tuple[list[Rule], dict[str, str]]:
     rules: list[Rule] = []
     sources: dict[str, str] = {}
@@ -90,47 +78,20 @@ def _parse_rules(texts: list[tuple[str, str]]) -> tuple[list[Rule], dict[str, st
     return rules, sources
 
 
-def _load_cached(path: Path | None) -> tuple[list[Rule], dict[str, str]] | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        rules, sources = pickle.loads(path.read_bytes())  # our own cache, keyed by content hash
-    except Exception:  # a stale or damaged cache is ignored and rebuilt
-        return None
-    return rules, sources
-
-
-def _store_cached(path: Path | None, value: tuple[list[Rule], dict[str, str]]) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        tmp.replace(path)
-    except OSError:  # a read-only home is fine: we only lose the speed-up
-        return
-
-
 @cache
 def load_knowledge_base() -> KnowledgeBase:
-    """Load and cache the packaged knowledge base.
+    """Load and validate the packaged knowledge base, once per process (kept in memory).
 
-    Rules are validated (pydantic) once per content: the validated records are cached under
-    ``~/.cache/nenliver`` keyed by the SHA-256 of every rule and data file, so any edit revalidates.
-    ``NENLIVER_NO_CACHE=1`` switches the cache off.
+    Every rule record is validated at load (about 30 ms for the whole base); nothing is cached on
+    disk, so an edited rule or schema can never be read stale, and no file the user can write is
+    ever deserialised.
     """
     texts = [(path.name, path.read_text(encoding="utf-8")) for path in _rule_files()]
     blobs = [name.encode() + b"\0" + text.encode() for name, text in texts]
     blobs += [path.name.encode() + b"\0" + path.read_bytes() for path in _data_files()]
     meta_text = resources.files(RULES_PACKAGE).joinpath("kb.yaml").read_bytes()
     sha256 = sha256_of(meta_text, *blobs)
-    cache_path = _cache_path(sha256)
-    parsed = _load_cached(cache_path)
-    if parsed is None:
-        parsed = _parse_rules(texts)
-        _store_cached(cache_path, parsed)
-    rules, sources = parsed
+    rules, sources = _parse_rules(texts)
     meta: dict[str, Any] = parse_yaml(meta_text)
     bibliography: dict[str, dict[str, Any]] = {}
     for path in _data_files():

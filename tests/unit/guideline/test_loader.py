@@ -1,4 +1,4 @@
-"""Loading the knowledge base: version stamp, content hash, the validated-rules cache."""
+"""Loading the knowledge base: version stamp, content hash, validation at load, nothing on disk."""
 
 from __future__ import annotations
 
@@ -15,29 +15,17 @@ def test_version_and_hash_are_stamped():
     assert len(kb.rules) == len(kb.by_id)
 
 
-def test_cache_round_trip_gives_the_same_rules(tmp_path, monkeypatch):
+def test_loading_writes_nothing_to_disk_and_reloads_the_same(tmp_path, monkeypatch):
+    """The knowledge base lives in memory only: no cache file is written (or ever unpickled)."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.delenv("NENLIVER_NO_CACHE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
     loader.load_knowledge_base.cache_clear()
     try:
         first = loader.load_knowledge_base()
-        assert list((tmp_path / "nenliver").glob("kb-*.pickle"))
         loader.load_knowledge_base.cache_clear()
         second = loader.load_knowledge_base()
         assert second.rules == first.rules and second.sha256 == first.sha256
-    finally:
-        loader.load_knowledge_base.cache_clear()
-
-
-def test_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    loader.load_knowledge_base.cache_clear()
-    try:
-        kb = loader.load_knowledge_base()
-        for path in (tmp_path / "nenliver").glob("kb-*.pickle"):
-            path.write_bytes(b"not a pickle")
-        loader.load_knowledge_base.cache_clear()
-        assert loader.load_knowledge_base().rules == kb.rules
+        assert list(tmp_path.rglob("*")) == []
     finally:
         loader.load_knowledge_base.cache_clear()
 

@@ -67,3 +67,37 @@ def test_all_zero_input_gives_zeros() -> None:
 def test_rejects_even_kernels() -> None:
     with pytest.raises(ValueError, match="odd"):
         KernelConvolver(np.ones((2, 3, 3)))
+
+
+def test_one_convolver_serves_concurrent_calls_on_many_grids() -> None:
+    """A server shares convolvers between requests: results must equal the sequential ones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nenliver.dosimetry.voxel.convolution import KernelConvolver
+    from nenliver.dosimetry.voxel.pipeline import kernel_convolver
+
+    rng = np.random.default_rng(3)
+    kernel = rng.random((5, 5, 5))
+    kernel = (kernel + kernel[::-1] + kernel[:, ::-1] + kernel[:, :, ::-1]) / 4  # not symmetric: complex spectra
+    shared = KernelConvolver(kernel, workers=1)
+    volumes = [rng.random(shape).astype(np.float32) for shape in [(12, 14, 16), (20, 9, 11), (7, 7, 30)] * 6]
+    expected = [KernelConvolver(kernel, workers=1)(v) for v in volumes]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(shared, volumes))
+    for want, have in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(want, have)
+    assert len(shared._spectra) <= 3
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pairs = list(pool.map(lambda _: kernel_convolver((4.0, 4.0, 4.0), 1.03, workers=1), range(16)))
+    assert len({id(convolver) for _, convolver in pairs}) == 1  # created once under the lock
+
+
+def test_fft_workers_come_from_the_environment(monkeypatch) -> None:
+    from nenliver.dosimetry.voxel.convolution import KernelConvolver, default_fft_workers
+
+    monkeypatch.setenv("NENLIVER_FFT_WORKERS", "2")
+    assert default_fft_workers() == 2
+    assert KernelConvolver(np.ones((3, 3, 3))).workers == 2
+    monkeypatch.setenv("NENLIVER_FFT_WORKERS", "none")
+    assert default_fft_workers() >= 1

@@ -14,6 +14,7 @@ exactly as ``scipy.signal.fftconvolve(x, k, mode="same")`` does, but
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -69,6 +70,18 @@ def _even_kernel_spectrum(kernel: NDArray[np.float64], fft_shape: tuple[int, ...
     return np.matmul(t.transpose(0, 2, 1).astype(np.float32), cos[2].T.astype(np.float32))
 
 
+def default_fft_workers() -> int:
+    """Threads for the FFTs: ``NENLIVER_FFT_WORKERS`` when set (a positive integer), else the CPUs.
+
+    A server running several dose calculations at once sets it low (e.g. 1) so the requests do not
+    oversubscribe the cores.
+    """
+    value = os.environ.get("NENLIVER_FFT_WORKERS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return os.cpu_count() or 1
+
+
 class KernelConvolver:
     """Same-size linear convolution with one kernel; kernel spectra cached per FFT grid.
 
@@ -78,7 +91,11 @@ class KernelConvolver:
         3-D kernel of odd shape, centred; symmetric kernels (``k == k[::-1, ::-1, ::-1]`` per axis)
         get a real spectrum (half the memory).
     workers : int, optional
-        Threads for ``scipy.fft``; defaults to the number of CPUs.
+        Threads for ``scipy.fft``; defaults to :func:`default_fft_workers` (``NENLIVER_FFT_WORKERS``
+        or the number of CPUs).
+
+    One convolver may be shared between threads: its spectrum cache is guarded by a lock, and the
+    transforms themselves keep no state.
 
     Notes
     -----
@@ -110,18 +127,20 @@ class KernelConvolver:
             and np.allclose(k, k[:, ::-1], rtol=0, atol=1e-12 * float(np.abs(k).max() or 1.0))
             and np.allclose(k, k[:, :, ::-1], rtol=0, atol=1e-12 * float(np.abs(k).max() or 1.0))
         )
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or default_fft_workers()
         self._spectra: OrderedDict[tuple[int, ...], NDArray[np.generic]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def spectrum(self, fft_shape: tuple[int, ...]) -> NDArray[np.generic]:
         """Kernel spectrum (``rfftn`` of the kernel wrapped about index 0) for one FFT grid.
 
         Real float32 for a symmetric kernel, complex64 otherwise; cached (a few grids).
         """
-        cached = self._spectra.get(fft_shape)
-        if cached is not None:
-            self._spectra.move_to_end(fft_shape)
-            return cached
+        with self._lock:
+            cached = self._spectra.get(fft_shape)
+            if cached is not None:
+                self._spectra.move_to_end(fft_shape)
+                return cached
         out: NDArray[np.generic]
         if self.symmetric:
             out = _even_kernel_spectrum(self.kernel, fft_shape)
@@ -131,9 +150,10 @@ class KernelConvolver:
             wrapped_index = tuple((index[a] - self.half_width[a]) % fft_shape[a] for a in range(3))
             np.add.at(wrapped, wrapped_index, self.kernel.ravel())
             out = sfft.rfftn(wrapped, workers=self.workers).astype(np.complex64)
-        self._spectra[fft_shape] = out
-        while len(self._spectra) > _MAX_CACHED_SPECTRA:
-            self._spectra.popitem(last=False)
+        with self._lock:  # two threads may compute the same spectrum; either result is the same
+            self._spectra[fft_shape] = out
+            while len(self._spectra) > _MAX_CACHED_SPECTRA:
+                self._spectra.popitem(last=False)
         return out
 
     def plan(

@@ -15,6 +15,7 @@ Composable parts (each usable alone): :mod:`~nenliver.dosimetry.voxel.activity` 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,22 +98,31 @@ class VoxelDoseResult:
     notes: tuple[str, ...] = field(default=())
 
 
-_CONVOLVERS: dict[tuple[tuple[float, float, float], float], tuple[DoseVoxelKernel, KernelConvolver]] = {}
+_ConvolverKey = tuple[tuple[float, ...], float, int | None]
+_CONVOLVERS: dict[_ConvolverKey, tuple[DoseVoxelKernel, KernelConvolver]] = {}
+_CONVOLVERS_LOCK = threading.Lock()
+#: Convolvers kept (one per voxel grid and density): a server sees few distinct grids.
+_MAX_CONVOLVERS = 4
 
 
 def kernel_convolver(
-    spacing_mm: tuple[float, float, float], density_g_per_ml: float
+    spacing_mm: tuple[float, float, float], density_g_per_ml: float, workers: int | None = None
 ) -> tuple[DoseVoxelKernel, KernelConvolver]:
-    """The 90Y kernel and its convolver for a grid (spectra kept between calls: one per grid)."""
-    key = (tuple(round(s, 6) for s in spacing_mm), round(density_g_per_ml, 6))
-    found = _CONVOLVERS.get(key)  # type: ignore[arg-type]
-    if found is None:
-        kernel = y90_dose_voxel_kernel(spacing_mm, density_g_per_ml)
-        found = (kernel, KernelConvolver(kernel.fractions))
-        if len(_CONVOLVERS) >= 4:
-            _CONVOLVERS.pop(next(iter(_CONVOLVERS)))
-        _CONVOLVERS[key] = found  # type: ignore[index]
-    return found
+    """The 90Y kernel and its convolver for a grid (spectra kept between calls: one per grid).
+
+    Thread-safe: concurrent requests share a convolver, created once under a lock. ``workers``
+    sets the FFT threads (default :func:`~nenliver.dosimetry.voxel.convolution.default_fft_workers`).
+    """
+    key: _ConvolverKey = (tuple(round(s, 6) for s in spacing_mm), round(density_g_per_ml, 6), workers)
+    with _CONVOLVERS_LOCK:
+        found = _CONVOLVERS.get(key)
+        if found is None:
+            kernel = y90_dose_voxel_kernel(spacing_mm, density_g_per_ml)
+            found = (kernel, KernelConvolver(kernel.fractions, workers=workers))
+            if len(_CONVOLVERS) >= _MAX_CONVOLVERS:
+                _CONVOLVERS.pop(next(iter(_CONVOLVERS)))
+            _CONVOLVERS[key] = found
+        return found
 
 
 class DoseMap(NamedTuple):
