@@ -1,4 +1,4 @@
-"""Pydantic model of one tumour-board case, ``nenliver/case@1`` (see ``shared/spec/case-format.md``).
+"""Pydantic model of one tumour-board case, ``nenliver/case@1`` (see ``docs/formats/case.md``).
 
 Absent means *unknown*, never *no*: every field but ``format`` and ``id`` defaults to ``None``.
 Lab values are converted once, here at the boundary, to their canonical unit (the unit a bare

@@ -2,7 +2,7 @@
 """``nenliver sirt PLAN [--json] [--maximise]``: SIRT activity and compartment doses.
 
 Parses arguments, calls :mod:`nenliver.dosimetry` and formats the result: JSON with ``--json``
-(the contract in ``sirt-format.md``), otherwise a terminal view with the inputs, every formula
+(the contract in ``docs/formats/sirt.md``), otherwise a terminal view with the inputs, every formula
 and its result, every check with its limit and source, and the clinician-review notice.
 Output is written only after the whole plan has been computed.
 """

@@ -2,7 +2,7 @@
 
 For one case, every rule is evaluated with three-valued logic and recorded as a
 :class:`Finding` (rule id, effect, result, text, inputs, thresholds, citations). The status of each
-therapy follows from its findings with the precedence of ``plan-output.md``::
+therapy follows from its findings with the precedence of ``docs/formats/plan.md``::
 
     contraindicated > not_indicated > needs_data > trial_only > caution > indicated
 
@@ -96,7 +96,7 @@ class OptionDecision:
 
 @dataclass(frozen=True)
 class Pathway:
-    """Where the patient stands on the Figure 1 pathway, and what comes first (plan-output.md)."""
+    """Where the patient stands on the Figure 1 pathway, and what comes first (docs/formats/plan.md)."""
 
     branch: str
     preferred: list[str]

@@ -17,7 +17,7 @@ Effect = Literal["support", "exclude", "caution", "require", "advise", "info", "
 Op = Literal["lt", "le", "gt", "ge", "eq", "ne", "in", "not_in", "known", "missing"]
 UnknownPolicy = Literal["needs_data", "caution", "report"]
 EvidenceTag = Literal["S", "V", "K", "D"]
-#: Branches of the Figure 1 pathway (plan-output.md, ``pathway.branch``).
+#: Branches of the Figure 1 pathway (docs/formats/plan.md, ``pathway.branch``).
 BRANCHES = (
     "surgery",
     "transplant_evaluation",
