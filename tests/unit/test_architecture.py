@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "nenliver"
-BASE = {"nenliver", "errors", "_data", "_version", "_validation", "_parsing"}
+BASE = {"nenliver", "errors", "_data", "_version", "_validation", "_parsing", "_cited"}
 ALLOWED = {
     "case": BASE | {"case"},
     "imaging": BASE | {"imaging"},

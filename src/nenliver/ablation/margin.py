@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nenliver import CLINICIAN_REVIEW_NOTICE, __version__
-from nenliver._data import load_yaml
+from nenliver.ablation._devices import devices
 from nenliver.ablation._grid import box_slices, crop_volume, grow_box, mask_on_grid, surface_voxels, union_box
 from nenliver.ablation.distance import Box, bounding_box, distance_to_mask_mm, signed_distance_mm
 from nenliver.ablation.planning import load_policy
@@ -105,7 +105,7 @@ def load_margin_settings() -> MarginSettings:
     >>> s.edges_mm
     (0.0, 5.0, 10.0)
     """
-    data = load_yaml("nenliver.ablation", "data/devices.yaml")
+    data = devices()
     policy = load_policy()
     assessment = data["margin_assessment"]
     low, high = (float(v) for v in _number(assessment, "registration_error_mm"))

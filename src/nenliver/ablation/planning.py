@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from nenliver._data import load_yaml
+from nenliver.ablation._devices import devices
 from nenliver.case.model import Lesion
 
 
@@ -94,7 +94,7 @@ class LesionPlan:
 @cache
 def load_policy() -> Policy:
     """The device and margin data of ``ablation/data/devices.yaml``."""
-    data = load_yaml("nenliver.ablation", "data/devices.yaml")
+    data = devices()
     configs = tuple(
         Configuration(
             c["modality"],

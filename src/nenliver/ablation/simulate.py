@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nenliver import CLINICIAN_REVIEW_NOTICE, __version__
-from nenliver._data import load_yaml
+from nenliver.ablation._devices import devices
 from nenliver.ablation._grid import box_slices, crop_volume, grow_box, mask_on_grid, surface_voxels, union_box
 from nenliver.ablation.distance import Box, bounding_box
 from nenliver.ablation.margin import (
@@ -126,7 +126,7 @@ def load_zone_shapes() -> dict[str, ZoneShape]:
     >>> load_zone_shapes()["seed-rfa-1"].long_axis_mm
     30.0
     """
-    data = load_yaml("nenliver.ablation", "data/devices.yaml")
+    data = devices()
     shapes = {}
     for item in data["zone_shapes"]:
         numbers, unverified, sources = {}, [], {}
@@ -167,7 +167,7 @@ def get_zone_shape(name: str) -> ZoneShape:
 
 def max_applicators() -> int:
     """Most applicators the optimiser places (``optimiser.max_applicators`` of ``devices.yaml``)."""
-    return int(load_yaml("nenliver.ablation", "data/devices.yaml")["optimiser"]["max_applicators"]["value"])
+    return int(devices()["optimiser"]["max_applicators"]["value"])
 
 
 @dataclass(frozen=True)

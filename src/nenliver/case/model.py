@@ -23,11 +23,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from nenliver._cited import Cited, cited
 from nenliver._data import load_yaml
 from nenliver._parsing import excerpt
 from nenliver._validation import Bounded, IsoDate, field_problems_error
 from nenliver.case import enums
-from nenliver.errors import Problem
+from nenliver.errors import KnowledgeDataError, Problem
 
 CASE_FORMAT = "nenliver/case@1"
 
@@ -38,10 +39,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
+class _Range(Cited):
+    """A physical range of a case field (validated when ``ranges.yaml`` is loaded)."""
+
+    min: float
+    max: float
+    unit: str
+    exclusive_min: bool = False
+    exclusive_max: bool = False
+    integer: bool = False
+
+
 @cache
 def physical_ranges() -> dict[str, dict[str, Any]]:
-    """``case/data/ranges.yaml``: field path (without list indices) → range, unit and source."""
+    """``case/data/ranges.yaml``: field path (without list indices) → range, unit and source.
+
+    Every entry is validated at load in the one cited-data format (:mod:`nenliver._cited`).
+    """
     data: dict[str, dict[str, Any]] = load_yaml("nenliver.case", "data/ranges.yaml")
+    for path, entry in data.items():
+        spec = cited(entry, f"case/data/ranges.yaml: {path}", _Range)
+        if not spec.min <= spec.max:
+            raise KnowledgeDataError(f"case/data/ranges.yaml: {path}: min {spec.min} is above max {spec.max}")
     return data
 
 
@@ -135,10 +154,53 @@ class Liver(_Strict):
         return self
 
 
+class _UnitFactor(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    divide_by: str | None = None
+    multiply_by: str | None = None
+    plausible: tuple[float, float] | None = None
+    hint: str | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _one_factor(self) -> _UnitFactor:
+        if self.divide_by is not None and self.multiply_by is not None:
+            raise ValueError("give divide_by or multiply_by, not both")
+        factor = self.divide_by or self.multiply_by
+        if factor is not None:
+            if not Decimal(factor) > 0:
+                raise ValueError("a conversion factor is a positive decimal")
+            if not self.source:
+                raise ValueError("a conversion factor needs its source")
+        if self.plausible is not None and not self.hint:
+            raise ValueError("a plausible range needs a hint")
+        return self
+
+
+class _LabUnits(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    canonical: str
+    units: dict[str, _UnitFactor]
+
+    @model_validator(mode="after")
+    def _canonical_listed(self) -> _LabUnits:
+        if self.canonical not in self.units:
+            raise ValueError(f"canonical unit {self.canonical!r} is not among the units")
+        return self
+
+
 @cache
 def lab_units() -> dict[str, Any]:
-    """``case/data/units.yaml``: per lab, its canonical unit and the units it converts from."""
+    """``case/data/units.yaml``: per lab, its canonical unit and the units it converts from
+    (validated at load: one factor per unit, as an exact decimal, with its source)."""
     table: dict[str, Any] = load_yaml("nenliver.case", "data/units.yaml")
+    for lab, entry in table.items():
+        try:
+            _LabUnits.model_validate(entry)
+        except ValueError as exc:
+            raise KnowledgeDataError(f"case/data/units.yaml: {lab}: {exc}") from None
     return table
 
 

@@ -26,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p_show.set_defaults(func=_show)
     p_facts = rsub.add_parser("facts", help="the facts rule conditions may use (Markdown)")
     p_facts.set_defaults(func=_facts)
-    p_lint = rsub.add_parser("lint", help="check every rule (sources, units, examples, facts)")
+    p_lint = rsub.add_parser(
+        "lint", help="check every rule (sources, units, examples, facts) and every data file (cited format, references)"
+    )
     p_lint.set_defaults(func=_lint)
 
 
@@ -65,11 +67,19 @@ def _facts(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
+    from nenliver.service.datalint import data_lint
+
     kb = load_knowledge_base()
     issues = lint(kb)
-    for issue in issues:
+    data_issues, summary = data_lint()
+    for issue in [*issues, *data_issues]:
         print(issue)
     errors = sum(i.severity == "error" for i in issues)
     drafts = sum(r.status == "draft" for r in kb.rules)
     print(f"{len(kb.rules)} rules ({drafts} draft), {errors} error(s), {len(issues) - errors} warning(s)")
-    return 1 if errors else 0
+    data_errors = sum(i.severity == "error" for i in data_issues)
+    print(
+        f"data: {summary.files} files, {summary.cited_entries} cited entries, {summary.references} references, "
+        f"{data_errors} error(s), {len(data_issues) - data_errors} warning(s)"
+    )
+    return 1 if errors or data_errors else 0

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from nenliver._cited import CitedNumber, cited
 from nenliver.errors import KnowledgeDataError
 
 __all__ = ["REQUIRED_KEYS", "TAGS", "DataEntry", "data_files", "entry", "load_data", "number", "numbers"]
@@ -117,9 +118,7 @@ def _parse_file(file: str, text: str) -> dict[str, DataEntry]:
         missing = [k for k in REQUIRED_KEYS if body.get(k) in (None, "")]
         if missing:
             raise KnowledgeDataError(f"{file}: {name} lacks {', '.join(missing)}")
-        tag = str(body["tag"])
-        if tag not in TAGS:
-            raise KnowledgeDataError(f"{file}: {name}.tag {tag!r} is not one of {sorted(TAGS)}")
+        tag = cited(body, f"{file}: {name}", CitedNumber).tag  # the one cited-data format
         extra = {k: v for k, v in body.items() if k not in REQUIRED_KEYS}
         entries[str(name)] = DataEntry(
             name=str(name),

@@ -136,7 +136,4 @@ def lint(kb: KnowledgeBase) -> list[Issue]:
                     )
                 )
             priorities[rule.priority] = rule.id
-    for key, entry in kb.bibliography.items():
-        if not any(k in entry for k in ("doi", "url", "pmid", "isbn", "identifier_missing")):
-            issues.append(Issue(key, "error", "bibliography entry without DOI, URL, PMID or ISBN"))
     return issues

@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from nenliver._data import load_yaml, parse_yaml, sha256_of
+from nenliver._cited import bibliography
+from nenliver._data import parse_yaml, sha256_of
 from nenliver._validation import format_path
 from nenliver.errors import RuleDefinitionError
 from nenliver.guideline.schema import Rule
@@ -89,18 +90,16 @@ def load_knowledge_base() -> KnowledgeBase:
     texts = [(path.name, path.read_text(encoding="utf-8")) for path in _rule_files()]
     blobs = [name.encode() + b"\0" + text.encode() for name, text in texts]
     blobs += [path.name.encode() + b"\0" + path.read_bytes() for path in _data_files()]
+    references = resources.files("nenliver").joinpath("data", "bibliography.yaml")
+    blobs.append(b"bibliography.yaml\0" + references.read_bytes())
     meta_text = resources.files(RULES_PACKAGE).joinpath("kb.yaml").read_bytes()
     sha256 = sha256_of(meta_text, *blobs)
     rules, sources = _parse_rules(texts)
     meta: dict[str, Any] = parse_yaml(meta_text)
-    bibliography: dict[str, dict[str, Any]] = {}
-    for path in _data_files():
-        if path.name.startswith("bibliography"):
-            bibliography.update(load_yaml(RULES_PACKAGE, f"data/{path.name}"))
     return KnowledgeBase(
         rules=tuple(rules),
         sources=sources,
-        bibliography=bibliography,
+        bibliography=bibliography(),
         meta=meta,
         version=str(meta["version"]),
         sha256=sha256,
