@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import fftconvolve
 
-from nenliver.dosimetry.voxel import DoseMethod, KernelConvolver, voxel_dose, y90_dose_voxel_kernel
+from nenliver.dosimetry.voxel import DoseMethod, KernelConvolver, VoxelDoseOptions, voxel_dose, y90_dose_voxel_kernel
 from nenliver.imaging import Volume, ball, write_nifti
 
 SP = (4.42, 4.42, 4.42)
@@ -92,7 +92,7 @@ def peak_ratio(fn: Callable[[], object], volume_bytes: int) -> float:
 def bench_pipeline(repeats: int) -> None:
     counts, masks = body_phantom(128)
     image = Volume(counts, np.diag([*SP, 1.0]))
-    run = lambda: voxel_dose(image, masks, 2.0, 0.05, method=DoseMethod.KERNEL)  # noqa: E731
+    run = lambda: voxel_dose(image, masks, VoxelDoseOptions(2.0, 0.05, method=DoseMethod.KERNEL))  # noqa: E731
     t = timed(run, repeats)
     r = run()
     print(

@@ -25,6 +25,7 @@ from nenliver.dosimetry.constants import entry, number, numbers
 from nenliver.dosimetry.voxel import (
     DoseMethod,
     KernelConvolver,
+    VoxelDoseOptions,
     dpk_sphere_absorbed_fraction,
     voxel_dose,
     y90_dose_voxel_kernel,
@@ -81,7 +82,7 @@ def _uniform_liver(method: DoseMethod, spacing: tuple[float, float, float]) -> t
     centre = tuple(24 * s for s in spacing)
     liver = ball(shape, spacing, centre, 62.0)
     image = Volume(liver.astype(np.float32), np.diag([*spacing, 1.0]))
-    result = voxel_dose(image, {"liver": liver}, injected_gbq=2.0, method=method)
+    result = voxel_dose(image, {"liver": liver}, VoxelDoseOptions(2.0, method=method))
     mass_kg = liver.sum() * image.voxel_volume_ml * number("liver_density") / 1000.0
     return result.structures["liver"].mean_gy, number("eanm_2022") * 2.0 / mass_kg, liver, result.dose
 
@@ -111,8 +112,8 @@ def test_a_300_ml_sphere_loses_a_few_per_cent_across_its_surface() -> None:
     tumour = ball(shape, sp, (106.0, 106.0, 106.0), 41.5)
     image = Volume(tumour.astype(np.float32), np.diag([*sp, 1.0]))
     masks = {"liver": liver, "tumour": tumour}
-    ldm = voxel_dose(image, masks, 1.0, method=DoseMethod.LDM).structures["tumour"].mean_gy
-    ker = voxel_dose(image, masks, 1.0, method=DoseMethod.KERNEL).structures["tumour"].mean_gy
+    ldm = voxel_dose(image, masks, VoxelDoseOptions(1.0, method=DoseMethod.LDM)).structures["tumour"].mean_gy
+    ker = voxel_dose(image, masks, VoxelDoseOptions(1.0, method=DoseMethod.KERNEL)).structures["tumour"].mean_gy
     assert ker / ldm == pytest.approx(0.94, abs=0.015)
     # The smooth sphere of the same radius keeps more: the voxel staircase has more surface.
     assert ker / ldm < dpk_sphere_absorbed_fraction(41.5, number("liver_density"))
@@ -126,8 +127,8 @@ def test_a_hot_voxel_keeps_its_self_fraction() -> None:
     dot = one > 0
     image = Volume(one, np.diag([*sp, 1.0]))
     masks = {"liver": liver, "tumour": dot}
-    ldm = voxel_dose(image, masks, 0.001, method=DoseMethod.LDM).structures["tumour"].mean_gy
-    ker = voxel_dose(image, masks, 0.001, method=DoseMethod.KERNEL)
+    ldm = voxel_dose(image, masks, VoxelDoseOptions(0.001, method=DoseMethod.LDM)).structures["tumour"].mean_gy
+    ker = voxel_dose(image, masks, VoxelDoseOptions(0.001, method=DoseMethod.KERNEL))
     frac = ker.structures["tumour"].mean_gy / ldm
     assert frac == pytest.approx(y90_dose_voxel_kernel(sp, number("liver_density")).self_fraction, rel=1e-5)
     assert 0.37 <= frac <= 0.44

@@ -8,11 +8,13 @@ into absorbed energy: D = C·A/M. For 90Y three published conventions disagree b
 
 from __future__ import annotations
 
-from nenliver.dosimetry.constants import entry, number
+from nenliver.dosimetry.constants import entry, load_data, number
 from nenliver.dosimetry.enums import ConventionKind, DeviceKind
+from nenliver.errors import KnowledgeDataError
 
 __all__ = [
     "DEFAULT_Y90_CONVENTION",
+    "dose_constant_for_nuclide",
     "dose_constant_gy_kg_per_gbq",
     "effective_convention",
     "nuclide_for_device",
@@ -94,6 +96,33 @@ def dose_constant_gy_kg_per_gbq(device: DeviceKind, convention: ConventionKind |
     15.87
     """
     return number(effective_convention(device, convention).value)
+
+
+def dose_constant_for_nuclide(nuclide: str, convention: ConventionKind | None = None) -> float:
+    """Dose-conversion constant C of a nuclide, from the conventions on file for it.
+
+    Voxel dosimetry images a nuclide, not a device, so it asks by nuclide: the named convention
+    when it is one of the nuclide's (90Y: eanm_2022, therasphere_ifu, aapm_mppg14a), else the
+    nuclide's default (90Y: eanm_2022; 166Ho has one convention).
+
+    Examples
+    --------
+    >>> dose_constant_for_nuclide("Y-90")
+    49.67
+    >>> dose_constant_for_nuclide("Y-90", ConventionKind.THERASPHERE_IFU)
+    50.0
+    >>> dose_constant_for_nuclide("Ho-166", ConventionKind.EANM_2022)
+    15.87
+    """
+    names = sorted(
+        e.name for e in load_data().values() if e.file == "dose_constants.yaml" and e.extra.get("nuclide") == nuclide
+    )
+    if not names:
+        raise KnowledgeDataError(f"dose_constants.yaml holds no convention for {nuclide}")
+    if convention is not None and convention.value in names:
+        return number(convention.value)
+    default = DEFAULT_Y90_CONVENTION.value if DEFAULT_Y90_CONVENTION.value in names else names[0]
+    return number(default)
 
 
 def nuclide_for_device(device: DeviceKind) -> str:

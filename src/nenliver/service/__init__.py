@@ -24,8 +24,9 @@ from nenliver.service.rules import RuleCatalogue, rule_catalogue
 from nenliver.service.sirt import plan_sirt
 
 if TYPE_CHECKING:
+    from nenliver.dosimetry.voxel import VoxelDoseOptions
     from nenliver.service.ablation import ablation_plan, assess_ablation_margin, simulate_ablation
-    from nenliver.service.dose import VoxelDoseOptions, voxel_dose_report, voxel_dose_study
+    from nenliver.service.dose import voxel_dose_report, voxel_dose_study
     from nenliver.service.reports import AblationPlanReport, MarginReport, SimulationReport, VoxelDoseReport
 
 __all__ = [
@@ -57,7 +58,7 @@ _LAZY = {
     "ablation_plan": "nenliver.service.ablation",
     "assess_ablation_margin": "nenliver.service.ablation",
     "simulate_ablation": "nenliver.service.ablation",
-    "VoxelDoseOptions": "nenliver.service.dose",
+    "VoxelDoseOptions": "nenliver.dosimetry.voxel",
     "voxel_dose_report": "nenliver.service.dose",
     "voxel_dose_study": "nenliver.service.dose",
     "AblationPlanReport": "nenliver.service.reports",

@@ -4,35 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from nenliver.dosimetry.enums import ConventionKind
-from nenliver.dosimetry.voxel import ActivityMode, DoseMethod, VoxelDoseResult, compare_results, voxel_dose
+from nenliver.dosimetry.voxel import VoxelDoseOptions, VoxelDoseResult, compare_results, voxel_dose
 from nenliver.dosimetry.voxel.report import result_to_dict
 from nenliver.imaging import Volume
 from nenliver.service.reports import VoxelDoseReport
 
 __all__ = ["VoxelDoseOptions", "voxel_dose_report", "voxel_dose_study"]
-
-
-@dataclass(frozen=True)
-class VoxelDoseOptions:
-    """What ``nenliver dose voxel`` is asked besides the images."""
-
-    injected_gbq: float
-    lung_shunt_fraction: float = 0.0
-    method: DoseMethod = DoseMethod.LDM
-    mode: ActivityMode = ActivityMode.AUTO
-    convention: ConventionKind = ConventionKind.EANM_2022
-    tissue_density_g_per_ml: float | None = None
-    administration_time: datetime | None = None
-    hours_after_administration: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def voxel_dose_study(
@@ -42,19 +23,7 @@ def voxel_dose_study(
     progress: Callable[[str, float], None] | None = None,
 ) -> VoxelDoseResult:
     """Dose map, DVH metrics and curves of one activity image (see :func:`~nenliver.dosimetry.voxel.voxel_dose`)."""
-    return voxel_dose(
-        image,
-        masks,
-        injected_gbq=options.injected_gbq,
-        lung_shunt_fraction=options.lung_shunt_fraction,
-        method=options.method,
-        mode=options.mode,
-        convention=options.convention,
-        tissue_density_g_per_ml=options.tissue_density_g_per_ml,
-        administration_time=options.administration_time,
-        hours_after_administration=options.hours_after_administration,
-        progress=progress,
-    )
+    return voxel_dose(image, masks, options, progress)
 
 
 def voxel_dose_report(

@@ -36,7 +36,7 @@ def test_activity_at_the_image_edge_reports_the_energy_that_leaves():
 
 
 def test_kernel_method_refuses_a_sheared_grid_and_ldm_says_it_is_unaffected():
-    from nenliver.dosimetry.voxel.pipeline import voxel_dose
+    from nenliver.dosimetry.voxel.pipeline import VoxelDoseOptions, voxel_dose
     from nenliver.errors import ImagingInputError
     from nenliver.imaging import Volume
 
@@ -46,6 +46,6 @@ def test_kernel_method_refuses_a_sheared_grid_and_ldm_says_it_is_unaffected():
     liver = np.ones((8, 8, 8), bool)
     image = Volume(counts, affine, source="sheared.nii.gz")
     with pytest.raises(ImagingInputError, match="not orthogonal"):
-        voxel_dose(image, {"liver": liver}, 1.0, method=DoseMethod.KERNEL)
-    result = voxel_dose(image, {"liver": liver}, 1.0, method=DoseMethod.LDM)
+        voxel_dose(image, {"liver": liver}, VoxelDoseOptions(1.0, method=DoseMethod.KERNEL))
+    result = voxel_dose(image, {"liver": liver}, VoxelDoseOptions(1.0, method=DoseMethod.LDM))
     assert any("sheared grid" in n for n in result.notes)

@@ -26,6 +26,7 @@ from nenliver.dosimetry.voxel.ldm import ldm_dose_gy, ldm_gy_per_gbq_voxel
 from nenliver.dosimetry.voxel.pipeline import (
     ActivityMode,
     DoseMethod,
+    VoxelDoseOptions,
     VoxelDoseResult,
     activity_maps_for,
     compare_results,
@@ -41,6 +42,7 @@ __all__ = [
     "DoseVoxelKernel",
     "DvhMetrics",
     "KernelConvolver",
+    "VoxelDoseOptions",
     "VoxelDoseResult",
     "absolute_activity",
     "activity_maps_for",

@@ -16,12 +16,23 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["D_PERCENTS", "V_DOSES_GY", "DvhMetrics", "cumulative_dvh", "dvh_metrics"]
+from nenliver.dosimetry.constants import numbers
 
-#: D_x reported for every structure (x in % of volume).
-D_PERCENTS = (2, 50, 70, 90, 95)
-#: V_x reported for every structure (x in Gy): normal-liver V30/V40/V70, tumour V100/V120/V150.
-V_DOSES_GY = (30, 40, 70, 100, 120, 150)
+__all__ = ["DvhMetrics", "cumulative_dvh", "dvh_metrics", "reporting_points"]
+
+
+def reporting_points() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The D_x (x in % of volume) and V_x (x in Gy) reported for every structure, from cited data
+    (``voxel.yaml``: ``dvh_report_dose_percent``, ``dvh_report_volume_dose``).
+
+    Examples
+    --------
+    >>> reporting_points()[0]
+    (2, 50, 70, 90, 95)
+    """
+    d = tuple(int(x) for x in numbers("dvh_report_dose_percent"))
+    v = tuple(int(x) for x in numbers("dvh_report_volume_dose"))
+    return d, v
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,8 @@ def dvh_metrics(
     dose_gy: NDArray[np.floating],
     mask: NDArray[np.bool_],
     voxel_volume_ml: float,
-    d_percents: tuple[int, ...] = D_PERCENTS,
-    v_doses_gy: tuple[int, ...] = V_DOSES_GY,
+    d_percents: tuple[int, ...] | None = None,
+    v_doses_gy: tuple[int, ...] | None = None,
 ) -> DvhMetrics:
     """Voxel-exact DVH metrics of the voxels in ``mask``.
 
@@ -67,8 +78,8 @@ def dvh_metrics(
         Structure, same shape (must not be empty).
     voxel_volume_ml : float
         Voxel volume, mL.
-    d_percents, v_doses_gy : tuple of int
-        Which D_x (x in %) and V_x (x in Gy) to report.
+    d_percents, v_doses_gy : tuple of int, optional
+        Which D_x (x in %) and V_x (x in Gy) to report; the cited reporting points by default.
 
     Returns
     -------
@@ -87,6 +98,10 @@ def dvh_metrics(
     >>> m.d_gy[70], m.d_gy[2], m.v_percent[30], m.mean_gy
     (31.0, 99.0, 71.0, 50.5)
     """
+    if d_percents is None or v_doses_gy is None:
+        default_d, default_v = reporting_points()
+        d_percents = default_d if d_percents is None else d_percents
+        v_doses_gy = default_v if v_doses_gy is None else v_doses_gy
     values = np.asarray(dose_gy)[mask]
     n = int(values.size)
     if n == 0:

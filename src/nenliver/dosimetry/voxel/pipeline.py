@@ -26,9 +26,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nenliver.dosimetry.constants import number
-from nenliver.dosimetry.conventions import dose_constant_gy_kg_per_gbq
+from nenliver.dosimetry.conventions import dose_constant_for_nuclide
 from nenliver.dosimetry.decay import decay_factor, half_life_h
-from nenliver.dosimetry.enums import ConventionKind, DeviceKind
+from nenliver.dosimetry.enums import ConventionKind
 from nenliver.dosimetry.voxel.activity import (
     ActivityMaps,
     absolute_activity,
@@ -45,6 +45,7 @@ __all__ = [
     "ActivityMode",
     "DoseMap",
     "DoseMethod",
+    "VoxelDoseOptions",
     "VoxelDoseResult",
     "activity_maps_for",
     "compare_results",
@@ -145,6 +146,7 @@ def dose_from_activity(
     tissue_density_g_per_ml: float,
     lung: NDArray[np.bool_] | None = None,
     lung_density_g_per_ml: float | None = None,
+    fft_workers: int | None = None,
 ) -> DoseMap:
     """Dose map (Gy, float32) from activity maps by LDM or kernel convolution.
 
@@ -166,6 +168,8 @@ def dose_from_activity(
         Lung voxels: dose by local deposition of the lung activity at lung density.
     lung_density_g_per_ml : float, optional
         Defaults to the cited 0.30 g/mL.
+    fft_workers : int, optional
+        FFT threads of the kernel method.
 
     Returns
     -------
@@ -182,7 +186,7 @@ def dose_from_activity(
     kernel = None
     lost = 0.0
     if method is DoseMethod.KERNEL:
-        kernel, convolver = kernel_convolver(spacing_mm, tissue_density_g_per_ml)
+        kernel, convolver = kernel_convolver(spacing_mm, tissue_density_g_per_ml, fft_workers)
         deposited = float(dose.sum(dtype=np.float64))
         dose = convolver(dose, nonzero_bounds(dose))
         # The kernel and the activity are non-negative; FFT round-off (~1e-7 of the maximum) is not.
@@ -282,28 +286,12 @@ def activity_maps_for(
     return maps, resolved, [*maps.notes, *notes]
 
 
-def voxel_dose(
-    image: Volume,
-    masks: Mapping[str, NDArray[np.bool_]],
-    injected_gbq: float,
-    lung_shunt_fraction: float = 0.0,
-    method: DoseMethod = DoseMethod.LDM,
-    mode: ActivityMode = ActivityMode.AUTO,
-    convention: ConventionKind | None = None,
-    tissue_density_g_per_ml: float | None = None,
-    lung_density_g_per_ml: float | None = None,
-    administration_time: datetime | None = None,
-    hours_after_administration: float | None = None,
-    progress: ProgressCallback | None = None,
-) -> VoxelDoseResult:
-    """Voxel dosimetry of one activity image.
+@dataclass(frozen=True)
+class VoxelDoseOptions:
+    """What a voxel-dose calculation is asked besides the image and the masks.
 
-    Parameters
+    Attributes
     ----------
-    image : Volume
-        MAA SPECT (counts) or 90Y PET (Bq/mL).
-    masks : mapping of str to bool array
-        On the image grid: ``liver`` (required), ``tumour``, ``tumour_2`` …, ``perfused``, ``lung``.
     injected_gbq : float
         Injected (planned, for MAA) 90Y activity, GBq.
     lung_shunt_fraction : float
@@ -318,47 +306,26 @@ def voxel_dose(
         Defaults 1.03 (liver) and 0.30 g/mL (lung), cited in the data files.
     administration_time, hours_after_administration : optional
         Override the DICOM times in absolute mode.
-    progress : callable, optional
-        ``progress(stage, fraction_done)``.
-
-    Returns
-    -------
-    VoxelDoseResult
-
-    Notes
-    -----
-    Structures reported: every mask, plus ``normal_liver`` = liver minus all tumours. Lung mean
-    dose: over the lung mask, or without one by the 1 kg convention :math:`C A\\,\\mathrm{LSF}/1\\,kg`.
+    fft_workers : int, optional
+        FFT threads of the kernel method (default ``NENLIVER_FFT_WORKERS`` or the CPUs).
     """
-    report = progress or (lambda stage, done: None)
-    if "liver" not in masks:
-        raise ImagingInputError("masks", [Problem("liver", "missing", "a liver mask")])
-    rho = number("liver_density") if tissue_density_g_per_ml is None else tissue_density_g_per_ml
-    rho_lung = number("lung_density") if lung_density_g_per_ml is None else lung_density_g_per_ml
-    c_gy_kg = dose_constant_gy_kg_per_gbq(DeviceKind.GLASS, convention)
-    if method is DoseMethod.KERNEL:
-        image.orthogonal_spacing_mm("the dose-voxel kernel")
+
+    injected_gbq: float
+    lung_shunt_fraction: float = 0.0
+    method: DoseMethod = DoseMethod.LDM
+    mode: ActivityMode = ActivityMode.AUTO
+    convention: ConventionKind | None = None
+    tissue_density_g_per_ml: float | None = None
+    lung_density_g_per_ml: float | None = None
+    administration_time: datetime | None = None
+    hours_after_administration: float | None = None
+    fft_workers: int | None = None
+
+
+def _structures(masks: Mapping[str, NDArray[np.bool_]], notes: list[str]) -> dict[str, NDArray[np.bool_]]:
+    """The structures reported: every mask but the lung first, then normal liver, then lung."""
     liver = masks["liver"]
-    perfused = masks.get("perfused", liver)
     lung = masks.get("lung")
-    notes: list[str] = list(image.read_notes)
-    if not image.is_orthogonal:
-        notes.append("sheared grid (gantry tilt): local deposition is unaffected; the kernel method refuses it")
-    report("activity", 0.1)
-    maps, resolved, activity_notes = activity_maps_for(
-        image, perfused, injected_gbq, lung_shunt_fraction, mode, lung, administration_time, hours_after_administration
-    )
-    notes += activity_notes
-    report("dose", 0.3)
-    dose, kernel, lost = dose_from_activity(
-        maps, image.voxel_volume_ml, image.spacing_mm, method, c_gy_kg, rho, lung, rho_lung
-    )
-    if lost > _EDGE_LOSS_REPORTED:
-        notes.append(
-            f"activity lies within the kernel range of the image edge: {100 * lost:.2f} % of its energy is "
-            "deposited beyond the image and missing from the dose map (doses at the edge are too low)"
-        )
-    report("dvh", 0.8)
     tumours = [m for name, m in masks.items() if name.startswith("tumour")]
     structures: dict[str, NDArray[np.bool_]] = {name: m for name, m in masks.items() if name != "lung"}
     if tumours:
@@ -372,23 +339,101 @@ def voxel_dose(
         structures["lung"] = lung
         if (lung & liver).any():
             notes.append(f"{int((lung & liver).sum())} voxels are in both lung and liver masks (dosed as lung)")
+    return structures
+
+
+def _lung_mean(
+    metrics: Mapping[str, DvhMetrics],
+    resolved: ActivityMode,
+    c_gy_kg: float,
+    options: VoxelDoseOptions,
+    rho_lung: float,
+) -> tuple[float | None, str]:
+    """Mean lung dose and how it was obtained (mask, 1 kg convention, or not computed)."""
+    if "lung" in metrics:
+        return metrics["lung"].mean_gy, f"lung mask, local deposition at {rho_lung:g} g/mL"
+    if resolved is ActivityMode.RELATIVE:
+        mean = c_gy_kg * options.injected_gbq * options.lung_shunt_fraction / number("lung_mass")
+        return mean, f"no lung mask: C·A·LSF / {number('lung_mass'):g} kg (convention)"
+    return None, "no lung mask: not computed"
+
+
+def voxel_dose(
+    image: Volume,
+    masks: Mapping[str, NDArray[np.bool_]],
+    options: VoxelDoseOptions,
+    progress: ProgressCallback | None = None,
+) -> VoxelDoseResult:
+    r"""Voxel dosimetry of one activity image.
+
+    Parameters
+    ----------
+    image : Volume
+        MAA SPECT (counts) or 90Y PET (Bq/mL).
+    masks : mapping of str to bool array
+        On the image grid: ``liver`` (required), ``tumour``, ``tumour_2`` …, ``perfused``, ``lung``.
+    options : VoxelDoseOptions
+        Activity, shunt, method, calibration mode, convention, densities, times.
+    progress : callable, optional
+        ``progress(stage, fraction_done)``.
+
+    Returns
+    -------
+    VoxelDoseResult
+
+    Notes
+    -----
+    Steps: check the grid (the kernel needs orthogonal axes) → activity maps (calibration, decay) →
+    dose map (LDM, or kernel convolution with the energy share lost at the image edge reported) →
+    structures (every mask plus ``normal_liver`` = liver minus all tumours) → DVH metrics and curves →
+    lung mean dose (over the lung mask, or by the 1 kg convention :math:`C A\,\mathrm{LSF}/1\,kg`).
+    """
+    report = progress or (lambda stage, done: None)
+    if "liver" not in masks:
+        raise ImagingInputError("masks", [Problem("liver", "missing", "a liver mask")])
+    if options.method is DoseMethod.KERNEL:
+        image.orthogonal_spacing_mm("the dose-voxel kernel")
+    rho = number("liver_density") if options.tissue_density_g_per_ml is None else options.tissue_density_g_per_ml
+    rho_lung = number("lung_density") if options.lung_density_g_per_ml is None else options.lung_density_g_per_ml
+    c_gy_kg = dose_constant_for_nuclide("Y-90", options.convention)
+    perfused = masks.get("perfused", masks["liver"])
+    lung = masks.get("lung")
+    notes: list[str] = list(image.read_notes)
+    if not image.is_orthogonal:
+        notes.append("sheared grid (gantry tilt): local deposition is unaffected; the kernel method refuses it")
+    report("activity", 0.1)
+    maps, resolved, activity_notes = activity_maps_for(
+        image,
+        perfused,
+        options.injected_gbq,
+        options.lung_shunt_fraction,
+        options.mode,
+        lung,
+        options.administration_time,
+        options.hours_after_administration,
+    )
+    notes += activity_notes
+    report("dose", 0.3)
+    dose, kernel, lost = dose_from_activity(
+        maps, image.voxel_volume_ml, image.spacing_mm, options.method, c_gy_kg, rho, lung, rho_lung, options.fft_workers
+    )
+    if lost > _EDGE_LOSS_REPORTED:
+        notes.append(
+            f"activity lies within the kernel range of the image edge: {100 * lost:.2f} % of its energy is "
+            "deposited beyond the image and missing from the dose map (doses at the edge are too low)"
+        )
+    report("dvh", 0.8)
+    structures = _structures(masks, notes)
     metrics = {name: dvh_metrics(dose, m, image.voxel_volume_ml) for name, m in structures.items()}
     top = max((m.max_gy for m in metrics.values()), default=0.0)
     step = max(top * _DVH_STEP_OF_MAX, 1e-6)
     curves = {name: cumulative_dvh(dose, m, step) for name, m in structures.items()}
-    if lung is not None:
-        lung_mean: float | None = metrics["lung"].mean_gy
-        lung_basis = f"lung mask, local deposition at {rho_lung:g} g/mL"
-    elif resolved is ActivityMode.RELATIVE:
-        lung_mean = c_gy_kg * injected_gbq * lung_shunt_fraction / number("lung_mass")
-        lung_basis = f"no lung mask: C·A·LSF / {number('lung_mass'):g} kg (convention)"
-    else:
-        lung_mean, lung_basis = None, "no lung mask: not computed"
+    lung_mean, lung_basis = _lung_mean(metrics, resolved, c_gy_kg, options, rho_lung)
     report("done", 1.0)
     parameters = {
-        "injected_gbq": injected_gbq,
-        "lsf_percent": 100.0 * lung_shunt_fraction,
-        "convention": (convention or ConventionKind.EANM_2022).value,
+        "injected_gbq": options.injected_gbq,
+        "lsf_percent": 100.0 * options.lung_shunt_fraction,
+        "convention": (options.convention or ConventionKind.EANM_2022).value,
         "dose_constant_gy_kg_per_gbq": c_gy_kg,
         "tissue_density_g_per_ml": rho,
         "lung_density_g_per_ml": rho_lung,
@@ -398,7 +443,7 @@ def voxel_dose(
     }
     return VoxelDoseResult(
         dose=image.with_array(dose, unit="Gy"),
-        method=method,
+        method=options.method,
         activity_mode=resolved,
         structures=metrics,
         dvh=curves,
