@@ -1,8 +1,12 @@
 """Ablation: modality and applicators per lesion, margin confirmation and zone simulation.
 
 * :mod:`~nenliver.ablation.planning`: modality and applicators per lesion from the seed's zone sizes.
-* :mod:`~nenliver.ablation.margin`: minimal ablative margin, coverage and surface histogram.
-* :mod:`~nenliver.ablation.simulate`: ellipsoidal zones at applicator poses and a small optimiser.
+* :mod:`~nenliver.ablation.margin`: minimal ablative margin, coverage and surface histogram
+  (policy and result in :mod:`~nenliver.ablation.margin_result`, verdict in
+  :mod:`~nenliver.ablation.verdict`).
+* :mod:`~nenliver.ablation.zones`: ellipsoidal zone shapes and applicator poses;
+  :mod:`~nenliver.ablation.simulate` scores a zone against a tumour and
+  :mod:`~nenliver.ablation.optimise` places applicators.
 * :mod:`~nenliver.ablation.distance`: the exact voxel-centre distance transforms behind them.
 """
 
@@ -21,58 +25,47 @@ from nenliver.ablation.planning import (
 
 if TYPE_CHECKING:  # imported lazily at run time: the image-based parts need numpy
     from nenliver.ablation.distance import bounding_box, distance_to_mask_mm, signed_distance_mm
-    from nenliver.ablation.margin import (
+    from nenliver.ablation.margin import assess_margin, margin_from_masks
+    from nenliver.ablation.margin_result import (
         ESTIMATOR,
         MarginResult,
         MarginSettings,
         SurfaceBin,
-        assess_margin,
         grid_spacing_mm,
         load_margin_settings,
-        margin_from_masks,
     )
-    from nenliver.ablation.simulate import (
+    from nenliver.ablation.optimise import optimise_applicators
+    from nenliver.ablation.simulate import SimulationResult, simulate_zone
+    from nenliver.ablation.zones import (
         ApplicatorPose,
-        SimulationResult,
         ZoneShape,
         get_zone_shape,
         load_zone_shapes,
         max_applicators,
-        optimise_applicators,
-        simulate_zone,
         spheroid_signed_distance_mm,
         zone_mask,
     )
 
 _LAZY = {
     **dict.fromkeys(["bounding_box", "distance_to_mask_mm", "signed_distance_mm"], "distance"),
+    **dict.fromkeys(["assess_margin", "margin_from_masks"], "margin"),
     **dict.fromkeys(
-        [
-            "ESTIMATOR",
-            "MarginResult",
-            "MarginSettings",
-            "SurfaceBin",
-            "assess_margin",
-            "grid_spacing_mm",
-            "load_margin_settings",
-            "margin_from_masks",
-        ],
-        "margin",
+        ["ESTIMATOR", "MarginResult", "MarginSettings", "SurfaceBin", "grid_spacing_mm", "load_margin_settings"],
+        "margin_result",
     ),
+    "optimise_applicators": "optimise",
+    **dict.fromkeys(["SimulationResult", "simulate_zone"], "simulate"),
     **dict.fromkeys(
         [
             "ApplicatorPose",
-            "SimulationResult",
             "ZoneShape",
             "get_zone_shape",
             "load_zone_shapes",
             "max_applicators",
-            "optimise_applicators",
-            "simulate_zone",
             "spheroid_signed_distance_mm",
             "zone_mask",
         ],
-        "simulate",
+        "zones",
     ),
 }
 

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nenliver import CLINICIAN_REVIEW_NOTICE, __version__
-from nenliver.ablation.margin import ESTIMATOR, MarginResult
+from nenliver.ablation.margin_result import ESTIMATOR, MarginResult
 
 __all__ = ["BIN_COLOURS", "render_margin_map"]
 

@@ -221,7 +221,7 @@ def _margin_lines(r: dict[str, Any], frame: str = "LPS") -> list[str]:
         f"(discretisation uncertainty up to {_fmt(r['discretisation_uncertainty_mm'], digits=2)})",
         f"  verdict                   {r['verdict_code'].upper()}: {r['verdict']}",
         f"  coverage                  {_fmt(r['coverage_percent'], '%')}",
-        f"  tumour surface >= 5 mm    {_fmt(r['surface_ge_5mm_percent'], '%')}",
+        f"  tumour surface >= {r['margin_policy']['minimum_mm']:g} mm    {_fmt(r['surface_ge_minimum_percent'], '%')}",
         f"  residual tumour           {_fmt(r['residual_tumour_volume_ml'], 'mL', 3)} "
         f"of {_fmt(r['tumour_volume_ml'], 'mL', 3)}",
         f"  tissue at risk            {_fmt(r['tissue_at_risk_volume_ml'], 'mL', 3)} "

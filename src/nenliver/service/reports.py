@@ -151,6 +151,8 @@ class MarginMetrics(_Out):
     minimal_margin_interval_mm: list[float | None]
     coverage_percent: float | None
     surface_margin_histogram: list[SurfaceBin]
+    surface_ge_minimum_percent: float | None
+    surface_ge_ideal_percent: float | None
     surface_ge_5mm_percent: float | None
     surface_ge_10mm_percent: float | None
     residual_tumour_volume_ml: float | None
