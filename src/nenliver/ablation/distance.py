@@ -327,7 +327,7 @@ def signed_distance_mm(
 
     Notes
     -----
-    This is estimator A of ``shared/reference/ablation-imaging.md`` §1.5 (voxel-centre signed EDT).
+    This is the voxel-centre signed EDT estimator of ``docs/ablation.md`` §2.
     Sampled at the voxels of a tumour mask on the same grid, its minimum is the minimal ablative
     margin; the half-voxel errors of the two masks partly cancel, see ``docs/ablation.md``.
     The nearest outside voxel of an inside voxel always touches the mask (a voxel whose six

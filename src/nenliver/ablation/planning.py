@@ -15,7 +15,7 @@ then robust fit, then fewer applicators, then the smallest zone that covers the 
 liver ablated), then the tie-break order of ``devices.yaml``.
 
 .. warning:: Zone sizes are the review's nominal values, not manufacturer charts; clinical zones are
-   commonly smaller (shared/reference/ablation-imaging.md §2.1). For clinician review.
+   commonly smaller (``docs/ablation.md`` §1). For clinician review.
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def _shape_notes(shape: ZoneShape) -> list[str]:
     if shape.unverified:
         notes.append(
             f"[unverified] placeholder values in {shape.id}: {', '.join(shape.unverified)} "
-            "(shared/reference/ablation-imaging.md §2.3): replace from the device's instructions for use"
+            "(see docs/ablation.md §1): replace them from the device's instructions for use"
         )
     return notes
 

@@ -8,8 +8,7 @@ applicators on a grid; :func:`spheroid_signed_distance_mm` is the exact point-to
 (Eberly's bisection) the optimiser uses.
 
 .. warning:: Nominal zones: device charts come from normal animal liver and over-predict clinical
-   zones; numbers flagged ``unverified`` are placeholders (``shared/reference/ablation-imaging.md``
-   §2.3). Decision support for clinician review.
+   zones; numbers flagged ``unverified`` are placeholders (``docs/ablation.md`` §1). Decision support for clinician review.
 
 References
 ----------
