@@ -8,7 +8,8 @@ applicators on a grid; :func:`spheroid_signed_distance_mm` is the exact point-to
 (Eberly's bisection) the optimiser uses.
 
 .. warning:: Nominal zones: device charts come from normal animal liver and over-predict clinical
-   zones; numbers flagged ``unverified`` are placeholders (``docs/ablation.md`` §1). Decision support for clinician review.
+   zones; numbers flagged ``unverified`` are placeholders (``docs/ablation.md`` §1).
+   Decision support for clinician review.
 
 References
 ----------
