@@ -171,12 +171,12 @@ def test_pdf_render_warning_is_reported_not_fatal(tmp_path: Path, capsys, case_f
 def test_html_without_jinja2_names_the_extra(tmp_path: Path, capsys, case_file, monkeypatch):
     from nenliver.report import html
 
-    html._environment.cache_clear()
+    html.environment.cache_clear()
     monkeypatch.setitem(sys.modules, "jinja2", None)
     try:
         assert main(["plan", str(case_file()), "--html", str(tmp_path / "p.html")]) == 1
     finally:
-        html._environment.cache_clear()
+        html.environment.cache_clear()
     err = capsys.readouterr().err
     assert "nenliver[report]" in err and "internal error" not in err
     assert not (tmp_path / "p.html").exists()

@@ -1,5 +1,8 @@
 """Dependencies point one way: case → guideline/dosimetry/ablation → service → report → cli/web.
 
+The case store (``store``) is persistence only: it depends on nothing but the base modules; the
+web app is a face over the service layer, the reports and the store.
+
 Checked on the source text (imports of ``nenliver.<subpackage>``), so a stray import fails CI.
 """
 
@@ -20,6 +23,8 @@ ALLOWED = {
     "ablation": BASE | {"case", "imaging", "ablation"},
     "service": BASE | {"case", "imaging", "guideline", "dosimetry", "ablation", "service"},
     "report": BASE | {"case", "imaging", "dosimetry", "ablation", "service", "report"},
+    "store": BASE | {"store"},
+    "web": BASE | {"case", "guideline", "service", "report", "store", "web"},
 }
 
 

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     case = case_from_data(parse_text(source.read_text(encoding="utf-8"), DEMO_CASE), DEMO_CASE)
     plan = plan_case(case).to_json_dict()
     target = args.out / "plan.html"
-    write_atomic(target, render_html(plan))
+    write_atomic(target, render_html(plan, case=case))
     print(render_plan(printable(plan)))
     print(f"\nDemo case: {DEMO_CASE} (bundled). HTML report written to {target.resolve()}")
     return 0

@@ -29,6 +29,8 @@ COMMANDS = {
     "sirt": "nenliver.cli.sirt",
     "dose": "nenliver.cli.dose",
     "ablation": "nenliver.cli.ablation",
+    "serve": "nenliver.cli.serve",
+    "users": "nenliver.cli.users",
 }
 COMMAND_MODULES = tuple(COMMANDS.values())
 

@@ -34,11 +34,11 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         from nenliver.report.html import render_html
 
-        reports.append((args.html, render_html(plan, full=args.full)))
+        reports.append((args.html, render_html(plan, full=args.full, case=case)))
     if args.pdf:
         from nenliver.report.pdf import render_pdf
 
-        reports.append((args.pdf, render_pdf(plan, full=args.full)))
+        reports.append((args.pdf, render_pdf(plan, full=args.full, case=case)))
     for target, content in reports:
         write_atomic(target, content)
     if args.json:

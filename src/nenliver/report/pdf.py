@@ -12,10 +12,11 @@ import logging
 import warnings
 from typing import Any
 
+from nenliver.case.model import Case
 from nenliver.errors import DependencyError
 from nenliver.report.html import render_html
 
-__all__ = ["SYSTEM_LIBRARIES", "render_pdf"]
+__all__ = ["SYSTEM_LIBRARIES", "html_to_pdf", "render_pdf"]
 
 _log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ _log = logging.getLogger(__name__)
 SYSTEM_LIBRARIES = ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0")
 
 
-def render_pdf(plan: dict[str, Any], full: bool = False) -> bytes:
+def render_pdf(plan: dict[str, Any], full: bool = False, case: Case | None = None) -> bytes:
     """The plan@1 object as a PDF document (A4, the same content as the HTML report).
 
     Raises
@@ -32,7 +33,11 @@ def render_pdf(plan: dict[str, Any], full: bool = False) -> bytes:
     nenliver.errors.DependencyError
         When WeasyPrint or one of its system libraries is missing; the message says what to install.
     """
-    html = render_html(plan, full=full)
+    return html_to_pdf(render_html(plan, full=full, case=case))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A self-contained HTML page as a PDF (WeasyPrint), with the same error handling."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -1,0 +1,1 @@
+"""Helpers the tests and benchmarks share (a throwaway PostgreSQL, a running server)."""
