@@ -28,6 +28,9 @@ from pydantic_core import PydanticCustomError, core_schema
 from nenliver._parsing import excerpt
 from nenliver.errors import Problem
 
+#: Largest id of a stored record (case, revision, meeting): PostgreSQL INTEGER, 2**31 - 1.
+MAX_RECORD_ID = 2_147_483_647
+
 __all__ = [
     "FIELD_PROBLEMS",
     "Bounded",

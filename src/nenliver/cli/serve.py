@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import ipaddress
 import logging
+import sys
 
 from nenliver.errors import DependencyError
 
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
     from sqlalchemy import func, select
 
+    from nenliver.guideline.loader import load_knowledge_base
     from nenliver.store import Store
     from nenliver.store.tables import User
     from nenliver.web import WebSettings, create_app
@@ -66,6 +69,14 @@ def run(args: argparse.Namespace) -> int:
             args.host,
         )
     app = create_app(store, WebSettings(secure_cookies=args.secure_cookies))
+    # Requests share one interpreter: hand the GIL over every millisecond (default 5 ms) so a
+    # plan being computed does not hold up the short requests queued beside it.
+    sys.setswitchinterval(0.001)
+    # The knowledge base, rule tables and imported modules live as long as the server: keep
+    # them out of the garbage collector's scans (a full scan over them pauses every request).
+    load_knowledge_base()
+    gc.collect()
+    gc.freeze()
     print(f"Open http://{args.host}:{args.port}/ (Ctrl+C stops)")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
     return 0

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from nenliver._data import load_yaml
-from nenliver._validation import IsoDate, problems_from_validation_error
+from nenliver._validation import MAX_RECORD_ID, IsoDate, problems_from_validation_error
 from nenliver.errors import InputError, Problem
 from nenliver.service.contracts import Plan, Status, Therapy
 
@@ -63,8 +63,10 @@ class DecisionInput(BaseModel):
     deviation_reasons: list[str] = Field(default_factory=list, max_length=12)
     deviation_text: str = Field("", max_length=4000)
     notes: str = Field("", max_length=8000)
-    revision: int | None = Field(None, ge=1, description="the revision decided on; the latest by default")
-    meeting_id: int | None = Field(None, ge=1)
+    revision: int | None = Field(
+        None, ge=1, le=MAX_RECORD_ID, description="the revision decided on; the latest by default"
+    )
+    meeting_id: int | None = Field(None, ge=1, le=MAX_RECORD_ID)
 
     @field_validator("chosen_option")
     @classmethod

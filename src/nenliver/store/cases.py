@@ -1,4 +1,4 @@
-"""Cases and their revisions, cached plans and board decisions.
+"""Cases and their revisions, and board decisions.
 
 A case is never overwritten: :func:`add_revision` appends revision *n + 1* and moves the case's
 ``latest_revision``; every earlier revision stays readable. Documents are stored as canonical JSON
@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 
 from nenliver.store.audit import canonical_json, utc_now
 from nenliver.store.errors import ConflictError, NotFoundError
-from nenliver.store.tables import CaseRecord, CaseRevision, DecisionRecord, PlanCache
+from nenliver.store.tables import CaseRecord, CaseRevision, DecisionRecord
 
 __all__ = [
     "add_decision",
     "add_revision",
-    "cached_plan",
     "create_case",
     "decisions",
     "document_of",
@@ -30,7 +29,6 @@ __all__ = [
     "get_revision",
     "revisions",
     "search_cases",
-    "store_plan",
 ]
 
 
@@ -154,32 +152,6 @@ def search_cases(db: Session, query: str = "", *, limit: int = 100, offset: int 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def cached_plan(db: Session, case_id: int, revision: int, kb_sha256: str, software_version: str) -> str | None:
-    """The stored plan@1 JSON text of a revision, if this knowledge base and software made one."""
-    row = db.get(PlanCache, (case_id, revision, kb_sha256, software_version))
-    return None if row is None else row.plan
-
-
-def store_plan(db: Session, case_id: int, revision: int, kb_sha256: str, software_version: str, plan: str) -> None:
-    """Keep a computed plan (a plan computed twice at once is stored once)."""
-    if db.get(PlanCache, (case_id, revision, kb_sha256, software_version)) is not None:
-        return
-    try:
-        with db.begin_nested():
-            db.add(
-                PlanCache(
-                    case_id=case_id,
-                    revision=revision,
-                    kb_sha256=kb_sha256,
-                    software_version=software_version,
-                    plan=plan,
-                    created_at=utc_now(),
-                )
-            )
-    except IntegrityError:
-        pass
 
 
 def add_decision(

@@ -7,8 +7,8 @@ supported. SQLite is opened for a hospital's data, not for speed:
   that was committed;
 * ``synchronous=FULL``: a commit is on disk (fsync) before it is acknowledged, power cuts included;
 * ``foreign_keys=ON``: a revision or decision can never point at a case that is not there;
-* ``BEGIN IMMEDIATE`` for every transaction: every request that touches a case also appends to the
-  audit trail, so it takes the write lock up front instead of failing to upgrade a read lock;
+* ``BEGIN IMMEDIATE`` for every writing transaction, so it takes the write lock up front instead
+  of failing to upgrade a read lock; read-only transactions (``BEGIN``, ``query_only``) take none;
 * ``busy_timeout``: a writer waits for the lock instead of failing.
 
 PostgreSQL needs nothing special beyond the psycopg driver (``pip install 'nenliver[postgres]'``);
@@ -24,11 +24,11 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from nenliver.errors import DependencyError, InputError, Problem
 
-__all__ = ["DB_ENV", "default_database_url", "describe_url", "make_engine", "normalise_url"]
+__all__ = ["DB_ENV", "READ_ONLY", "default_database_url", "describe_url", "make_engine", "normalise_url"]
 
 #: Environment variable naming the database when ``--db`` is not given.
 DB_ENV = "NENLIVER_DB"
@@ -88,9 +88,15 @@ def make_engine(url: str | URL, *, pool_size: int = 20) -> Engine:
     parsed = normalise_url(url) if isinstance(url, str) else url
     if parsed.get_backend_name() == "sqlite":
         Path(parsed.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
-        # One connection per checkout: SQLite connections are cheap and a pool would hand the
-        # same file handle to threads at once.
-        engine = create_engine(parsed, poolclass=NullPool, connect_args={"check_same_thread": False})
+        # A pooled connection is used by one thread at a time (the pool hands it out), so it may
+        # move between threads; each transaction sets its own mode (see _sqlite_begin).
+        engine = create_engine(
+            parsed,
+            poolclass=QueuePool,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            connect_args={"check_same_thread": False},
+        )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -116,5 +122,15 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Execution option of the connections of read-only transactions (:meth:`nenliver.store.Store.read`).
+READ_ONLY = "nenliver_read_only"
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(READ_ONLY):
+        # A reader takes no lock in WAL mode; query_only makes an accidental write fail loudly.
+        connection.exec_driver_sql("PRAGMA query_only=1")
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("PRAGMA query_only=0")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -24,7 +24,6 @@ __all__ = [
     "CaseRevision",
     "DecisionRecord",
     "Meeting",
-    "PlanCache",
     "User",
     "WebSession",
 ]
@@ -105,19 +104,6 @@ class CaseRevision(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[str] = mapped_column(_TIME)
     created_by: Mapped[str] = mapped_column(String(64))
-
-
-class PlanCache(Base):
-    """The plan@1 of a revision under one knowledge base and software version (derived, rebuildable)."""
-
-    __tablename__ = "plan_cache"
-
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
-    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kb_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    software_version: Mapped[str] = mapped_column(String(32), primary_key=True)
-    plan: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(_TIME)
 
 
 class Meeting(Base):

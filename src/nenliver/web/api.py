@@ -19,12 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from nenliver._parsing import parse_document
+from nenliver._validation import MAX_RECORD_ID
 from nenliver.errors import InputError
 from nenliver.service.decisions import DecisionInput, board_codes, decision_from_data
 from nenliver.store import Store, audit, cases, meetings, users
 from nenliver.web import workflow
 from nenliver.web.auth import AuthError, authorise
-from nenliver.web.inputs import AgendaInput, MeetingInput, validated
+from nenliver.web.inputs import AgendaInput, MeetingInput, OptionalRecordId, RecordId, validated
 from nenliver.web.settings import WebSettings
 
 __all__ = ["read_text", "router"]
@@ -101,22 +102,24 @@ def token(request: Request, username: Annotated[str, Form()], password: Annotate
 
 
 def _case_list(request: Request, q: str, limit: int, offset: int) -> dict[str, Any]:
-    with _store(request).transaction() as db:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
-        found, total = workflow.search(db, who, q, limit, offset)
-        return {
-            "total": total,
-            "cases": [
-                {
-                    "id": c.id,
-                    "case_ref": c.case_ref,
-                    "summary": c.summary,
-                    "latest_revision": c.latest_revision,
-                    "updated_at": c.updated_at,
-                }
-                for c in found
-            ],
-        }
+        found, total = cases.search_cases(db, q, limit=limit, offset=offset)
+    workflow.audited(store, who, "case.search", detail={"query": q, "results": total})
+    return {
+        "total": total,
+        "cases": [
+            {
+                "id": c.id,
+                "case_ref": c.case_ref,
+                "summary": c.summary,
+                "latest_revision": c.latest_revision,
+                "updated_at": c.updated_at,
+            }
+            for c in found
+        ],
+    }
 
 
 @router.get("/cases", tags=["cases"])
@@ -124,7 +127,7 @@ async def list_cases(
     request: Request,
     q: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_RECORD_ID)] = 0,
 ) -> JSONResponse:
     """Cases whose reference or summary contains ``q``, most recently changed first."""
     return _json(await _in_thread(_case_list, request, q, limit, offset))
@@ -146,7 +149,8 @@ def _create(request: Request, text: str, comment: str) -> dict[str, Any]:
         who = authorise(db, request, "write_case")
         case, data = workflow.parse_case(text)
         revision = workflow.create_case(db, who, case, data, comment)
-        return {"id": revision.case_id, "revision": revision.revision}
+    workflow.plan_json(case, revision.document_sha256)  # ready for the reads that follow a write
+    return {"id": revision.case_id, "revision": revision.revision}
 
 
 @router.post("/cases", status_code=201, tags=["cases"], openapi_extra=_CASE_BODY)
@@ -161,13 +165,14 @@ def _revise(request: Request, case_id: int, text: str, comment: str, expected: i
         who = authorise(db, request, "write_case")
         case, data = workflow.parse_case(text)
         revision = workflow.revise_case(db, who, case_id, case, data, comment, expected)
-        return {"id": case_id, "revision": revision.revision}
+    workflow.plan_json(case, revision.document_sha256)  # ready for the reads that follow a write
+    return {"id": case_id, "revision": revision.revision}
 
 
 @router.put("/cases/{case_id}", tags=["cases"], openapi_extra=_CASE_BODY)
 async def revise_case(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     comment: Annotated[str, Query(max_length=500)] = "",
     base_revision: Annotated[
         int | None, Query(ge=1, description="refuse (409) if this is no longer the latest")
@@ -179,72 +184,81 @@ async def revise_case(
 
 
 def _read(request: Request, case_id: int, revision: int | None) -> dict[str, Any]:
-    with _store(request).transaction() as db:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
-        record, row = workflow.read_case(db, who, case_id, revision)
-        return {
-            "id": record.id,
-            "case_ref": record.case_ref,
-            "revision": row.revision,
-            "latest_revision": record.latest_revision,
-            "created_at": row.created_at,
-            "created_by": row.created_by,
-            "comment": row.comment,
-            "sha256": row.document_sha256,
-            "case": cases.document_of(row),
-        }
+        record, row = workflow.read_case(db, case_id, revision)
+    workflow.audited(store, who, "case.read", case_id=case_id, revision=row.revision)
+    return {
+        "id": record.id,
+        "case_ref": record.case_ref,
+        "revision": row.revision,
+        "latest_revision": record.latest_revision,
+        "created_at": row.created_at,
+        "created_by": row.created_by,
+        "comment": row.comment,
+        "sha256": row.document_sha256,
+        "case": cases.document_of(row),
+    }
 
 
 @router.get("/cases/{case_id}", tags=["cases"])
-async def read_case(
-    request: Request, case_id: int, revision: Annotated[int | None, Query(ge=1)] = None
-) -> JSONResponse:
+async def read_case(request: Request, case_id: RecordId, revision: OptionalRecordId = None) -> JSONResponse:
     """A case: the latest revision, or ``?revision=N``; the document is under ``case``."""
     return _json(await _in_thread(_read, request, case_id, revision))
 
 
 def _revisions(request: Request, case_id: int) -> list[dict[str, Any]]:
-    with _store(request).transaction() as db:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
         rows = cases.revisions(db, case_id)
-        audit.append(db, who.username, "case.history", case_id=case_id)
-        return [
-            {
-                "revision": r.revision,
-                "created_at": r.created_at,
-                "created_by": r.created_by,
-                "comment": r.comment,
-                "sha256": r.document_sha256,
-            }
-            for r in rows
-        ]
+    workflow.audited(store, who, "case.history", case_id=case_id)
+    return [
+        {
+            "revision": r.revision,
+            "created_at": r.created_at,
+            "created_by": r.created_by,
+            "comment": r.comment,
+            "sha256": r.document_sha256,
+        }
+        for r in rows
+    ]
 
 
 @router.get("/cases/{case_id}/revisions", tags=["cases"])
-async def list_revisions(request: Request, case_id: int) -> JSONResponse:
+async def list_revisions(request: Request, case_id: RecordId) -> JSONResponse:
     """Every revision of a case, newest first."""
     return _json(await _in_thread(_revisions, request, case_id))
 
 
-def _plan(request: Request, case_id: int, revision: int | None) -> str:
-    with _store(request).transaction() as db:
+def _viewed(request: Request, case_id: int, revision: int | None, action: str) -> workflow.PlanView:
+    """The plan of a revision, its read recorded as ``action``."""
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
-        return workflow.plan_of(db, who, case_id, revision).plan_json
+        view = workflow.plan_of(db, case_id, revision)
+    workflow.audited(store, who, action, case_id=case_id, revision=view.revision.revision)
+    return view
+
+
+def _plan(request: Request, case_id: int, revision: int | None) -> str:
+    return _viewed(request, case_id, revision, "plan.read").plan_json
 
 
 @router.get("/cases/{case_id}/plan", tags=["cases"])
-async def read_plan(request: Request, case_id: int, revision: Annotated[int | None, Query(ge=1)] = None) -> Response:
+async def read_plan(request: Request, case_id: RecordId, revision: OptionalRecordId = None) -> Response:
     """The plan@1 of the latest revision (or ``?revision=N``), with SIRT and ablation details."""
     text = await _in_thread(_plan, request, case_id, revision)
     return Response(text, media_type="application/json")
 
 
-def _report(request: Request, case_id: int, revision: int | None, full: bool, kind: str) -> tuple[str | bytes, str]:
+def _report(
+    request: Request, case_id: RecordId, revision: int | None, full: bool, kind: str
+) -> tuple[str | bytes, str]:
     from nenliver.report.html import render_html
 
-    with _store(request).transaction() as db:
-        who = authorise(db, request, "read")
-        view = workflow.plan_of(db, who, case_id, revision, action=f"report.{kind}")
+    view = _viewed(request, case_id, revision, f"report.{kind}")
     html = render_html(view.plan_data, full=full, case=view.case)
     name = f"nenliver-plan-{_safe(view.record.case_ref)}-r{view.revision.revision}"
     if kind == "pdf":
@@ -260,7 +274,7 @@ def _safe(text: str) -> str:
 
 @router.get("/cases/{case_id}/report.html", tags=["reports"], response_class=HTMLResponse)
 async def report_html(
-    request: Request, case_id: int, revision: Annotated[int | None, Query(ge=1)] = None, full: bool = False
+    request: Request, case_id: RecordId, revision: OptionalRecordId = None, full: bool = False
 ) -> Response:
     """The board report as a self-contained HTML page."""
     html, _ = await _in_thread(_report, request, case_id, revision, full, "html")
@@ -269,7 +283,7 @@ async def report_html(
 
 @router.get("/cases/{case_id}/report.pdf", tags=["reports"], response_class=Response)
 async def report_pdf(
-    request: Request, case_id: int, revision: Annotated[int | None, Query(ge=1)] = None, full: bool = False
+    request: Request, case_id: RecordId, revision: OptionalRecordId = None, full: bool = False
 ) -> Response:
     """The board report as PDF (WeasyPrint)."""
     pdf, name = await _in_thread(_report, request, case_id, revision, full, "pdf")
@@ -283,10 +297,14 @@ async def report_pdf(
 
 
 def _decide(request: Request, case_id: int, text: str) -> dict[str, Any]:
-    with _store(request).transaction() as db:
-        who = authorise(db, request, "decide")
+    store = _store(request)
+    with store.read() as db:
+        authorise(db, request, "decide")
         decision: DecisionInput = decision_from_data(_body(text, "a board decision (JSON object)"), "request body")
-        record, _ = workflow.record_decision(db, who, case_id, decision)
+        view = workflow.plan_of(db, case_id, decision.revision)
+    with store.transaction() as db:
+        who = authorise(db, request, "decide")
+        record, _ = workflow.record_decision(db, who, view, decision)
         return workflow.decision_dict(record)
 
 
@@ -299,7 +317,7 @@ _DECISION_BODY = {
 
 
 @router.post("/cases/{case_id}/decision", status_code=201, tags=["decisions"], openapi_extra=_DECISION_BODY)
-async def record_decision(request: Request, case_id: int) -> JSONResponse:
+async def record_decision(request: Request, case_id: RecordId) -> JSONResponse:
     """Record the board's decision: chosen option, participants, date and, when it differs from
     the engine's recommendation, the coded reasons (``GET /api/decision-codes``)."""
     text = await read_text(request)
@@ -307,22 +325,23 @@ async def record_decision(request: Request, case_id: int) -> JSONResponse:
 
 
 def _decisions(request: Request, case_id: int) -> list[dict[str, Any]]:
-    with _store(request).transaction() as db:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
         cases.get_case(db, case_id)
         found = [workflow.decision_dict(d) for d in cases.decisions(db, case_id)]
-        audit.append(db, who.username, "decision.read", case_id=case_id)
-        return found
+    workflow.audited(store, who, "decision.read", case_id=case_id)
+    return found
 
 
 @router.get("/cases/{case_id}/decisions", tags=["decisions"])
-async def list_decisions(request: Request, case_id: int) -> JSONResponse:
+async def list_decisions(request: Request, case_id: RecordId) -> JSONResponse:
     """Every decision recorded for a case, oldest first (a later one supersedes an earlier)."""
     return _json(await _in_thread(_decisions, request, case_id))
 
 
 def _codes(request: Request) -> dict[str, Any]:
-    with _store(request).transaction() as db:
+    with _store(request).read() as db:
         authorise(db, request, "read")
     return {"choices": workflow.therapy_labels(), "deviation_reasons": board_codes()["deviation_reasons"]}
 
@@ -369,7 +388,7 @@ async def create_meeting(request: Request) -> JSONResponse:
 
 
 def _meetings(request: Request) -> list[dict[str, Any]]:
-    with _store(request).transaction() as db:
+    with _store(request).read() as db:
         authorise(db, request, "read")
         return [meetings.as_dict(m) for m in meetings.list_meetings(db)]
 
@@ -381,7 +400,7 @@ async def list_meetings(request: Request) -> JSONResponse:
 
 
 def _meeting(request: Request, meeting_id: int) -> dict[str, Any]:
-    with _store(request).transaction() as db:
+    with _store(request).read() as db:
         authorise(db, request, "read")
         meeting = meetings.get_meeting(db, meeting_id)
         agenda = [
@@ -393,7 +412,7 @@ def _meeting(request: Request, meeting_id: int) -> dict[str, Any]:
 
 
 @router.get("/meetings/{meeting_id}", tags=["meetings"])
-async def read_meeting(request: Request, meeting_id: int) -> JSONResponse:
+async def read_meeting(request: Request, meeting_id: RecordId) -> JSONResponse:
     """A meeting with its agenda and the decisions recorded at it."""
     return _json(await _in_thread(_meeting, request, meeting_id))
 
@@ -407,7 +426,7 @@ def _agenda(request: Request, meeting_id: int, text: str) -> dict[str, Any]:
 
 
 @router.post("/meetings/{meeting_id}/agenda", status_code=201, tags=["meetings"], openapi_extra=_AGENDA_BODY)
-async def add_to_agenda(request: Request, meeting_id: int) -> JSONResponse:
+async def add_to_agenda(request: Request, meeting_id: RecordId) -> JSONResponse:
     """Put a case on the agenda (after the cases already there)."""
     text = await read_text(request)
     return _json(await _in_thread(_agenda, request, meeting_id, text), 201)
@@ -416,15 +435,17 @@ async def add_to_agenda(request: Request, meeting_id: int) -> JSONResponse:
 def _minutes(request: Request, meeting_id: int, kind: str) -> tuple[str | bytes, str]:
     from nenliver.report.minutes import render_minutes_html, render_minutes_pdf
 
-    with _store(request).transaction() as db:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
         data = workflow.minutes_data(db, who, meeting_id)
+    workflow.audited(store, who, f"minutes.{kind}", detail={"meeting_id": meeting_id})
     name = f"nenliver-minutes-{meeting_id}-{data['meeting']['date']}"
     return (render_minutes_pdf(data) if kind == "pdf" else render_minutes_html(data)), name
 
 
 @router.get("/meetings/{meeting_id}/minutes.pdf", tags=["meetings"], response_class=Response)
-async def minutes_pdf(request: Request, meeting_id: int) -> Response:
+async def minutes_pdf(request: Request, meeting_id: RecordId) -> Response:
     """The minutes: every case's decision beside the engine's recommendation, deviations and reasons."""
     pdf, name = await _in_thread(_minutes, request, meeting_id, "pdf")
     return Response(
@@ -433,7 +454,7 @@ async def minutes_pdf(request: Request, meeting_id: int) -> Response:
 
 
 @router.get("/meetings/{meeting_id}/minutes.html", tags=["meetings"], response_class=HTMLResponse)
-async def minutes_html(request: Request, meeting_id: int) -> Response:
+async def minutes_html(request: Request, meeting_id: RecordId) -> Response:
     """The minutes as a self-contained HTML page."""
     html, _ = await _in_thread(_minutes, request, meeting_id, "html")
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
@@ -444,7 +465,7 @@ async def minutes_html(request: Request, meeting_id: int) -> Response:
 
 
 def _audit(request: Request, case_id: int | None, limit: int, before: int | None) -> dict[str, Any]:
-    with _store(request).transaction() as db:
+    with _store(request).read() as db:
         authorise(db, request, "read" if case_id is not None else "admin")
         rows = audit.entries(db, case_id=case_id, limit=limit, before_id=before)
         return {
@@ -468,16 +489,20 @@ def _audit(request: Request, case_id: int | None, limit: int, before: int | None
 @router.get("/audit", tags=["audit"])
 async def read_audit(
     request: Request,
-    case: Annotated[int | None, Query(ge=1, description="one case's entries (any signed-in user)")] = None,
+    case: Annotated[
+        int | None, Query(ge=1, le=MAX_RECORD_ID, description="one case's entries (any signed-in user)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-    before: Annotated[int | None, Query(ge=1, description="entries older than this id (paging)")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_RECORD_ID, description="entries older than this id (paging)")
+    ] = None,
 ) -> JSONResponse:
     """The audit trail, newest first: one case's entries, or (admin) all of them."""
     return _json(await _in_thread(_audit, request, case, limit, before))
 
 
 def _verify(request: Request) -> dict[str, Any]:
-    with _store(request).transaction() as db:
+    with _store(request).read() as db:
         authorise(db, request, "admin")
         return audit.verify(db).as_dict()
 

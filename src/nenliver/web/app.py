@@ -8,6 +8,7 @@ load scripts from the internet, which a hospital network does not allow.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -87,9 +88,12 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
         response = await call_next(request)
         for key, value in _HEADERS.items():
             response.headers.setdefault(key, value)
+        # How long the app took, for load tests and browser tools (no content, only a duration).
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         return response
 
     @app.get("/health", tags=["health"])

@@ -34,6 +34,9 @@ __all__ = [
 #: Blank rows offered below the filled ones of a lesion or treatment table.
 BLANK_ROWS = 3
 UNIT_SUFFIX = "@unit"
+#: Input marking a table or a list of codes as known to be empty (``[]``), which is not unknown.
+NONE_SUFFIX = "@none"
+NONE_CODE = "__none__"
 
 _UNITS = {
     "years": "years",
@@ -214,8 +217,10 @@ def _number(text: str, integer: bool) -> Any:
 def _value(f: FormField, form: Mapping[str, Sequence[str]], name: str) -> Any:
     values = [v for v in form.get(name, []) if v is not None]
     if f.kind == "multi":
-        chosen = [v for v in values if v]
-        return chosen or None
+        chosen = [v for v in values if v and v != NONE_CODE]
+        if chosen:
+            return chosen
+        return [] if NONE_CODE in values else None
     text = (values[-1] if values else "").strip()
     if text == "":
         return None
@@ -264,7 +269,19 @@ def document_from_form(form: Mapping[str, Sequence[str]]) -> tuple[dict[str, Any
         ordered = sorted(i for i, row in by_index.items() if row)
         _put(doc, table, [by_index[i] for i in ordered])
         index_maps[table] = dict(enumerate(ordered))
+    for table in _tables():
+        if table not in rows and _first_value(form, table + NONE_SUFFIX) == "yes":
+            _put(doc, table, [])  # known to be none, which is not unknown
     return doc, index_maps
+
+
+def _tables() -> list[str]:
+    return [path for section in form_sections() for _title, path, _columns in section.tables]
+
+
+def _first_value(form: Mapping[str, Sequence[str]], name: str) -> str:
+    values = form.get(name) or [""]
+    return values[-1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,7 +292,9 @@ def _shown(f: FormField, value: Any) -> Any:
     if f.kind == "bool":
         return {True: "yes", False: "no"}.get(value, "" if value is None else str(value))
     if f.kind == "multi":
-        return [str(v) for v in value] if isinstance(value, list) else []
+        if isinstance(value, list):
+            return [str(v) for v in value] if value else [NONE_CODE]
+        return []
     return "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
 
 
@@ -304,6 +323,8 @@ def values_from_document(doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[s
                     values[f.name() + UNIT_SUFFIX] = f.unit_default
             continue
         items = _get(doc, table)
+        if items == []:
+            values[table + NONE_SUFFIX] = "yes"
         items = items if isinstance(items, list) else []
         counts[table] = len(items) + BLANK_ROWS
         column = f.path.rsplit(".", 1)[1]

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from nenliver._validation import IsoDate, problems_from_validation_error
+from nenliver._validation import MAX_RECORD_ID, IsoDate, problems_from_validation_error
 from nenliver.errors import InputError, Problem
 
-__all__ = ["AgendaInput", "MeetingInput", "validated"]
+__all__ = ["AgendaInput", "MeetingInput", "OptionalRecordId", "RecordId", "validated"]
+
+#: A record id in a URL path (case, meeting, agenda step): 1 to the database's INTEGER maximum.
+RecordId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID)]
+#: An optional record number in a query (``?revision=``, ``?before=``).
+OptionalRecordId = Annotated[int | None, Query(ge=1, le=MAX_RECORD_ID)]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -31,7 +37,7 @@ class AgendaInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    case_id: int = Field(ge=1)
+    case_id: int = Field(ge=1, le=MAX_RECORD_ID)
 
 
 def validated(data: Any, model: type[M], source: str) -> M:

@@ -31,7 +31,7 @@ from nenliver.service.decisions import board_codes, decision_from_data, engine_r
 from nenliver.store import ConflictError, NotFoundError, Store, audit, cases, meetings, users
 from nenliver.web import caseform, workflow
 from nenliver.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Principal, authorise
-from nenliver.web.inputs import MeetingInput, validated
+from nenliver.web.inputs import MeetingInput, OptionalRecordId, RecordId, validated
 from nenliver.web.settings import WebSettings
 
 __all__ = ["page_error", "render", "router"]
@@ -116,7 +116,9 @@ def page_error(request: Request, status: int, message: str) -> HTMLResponse:
 
 
 async def _form(request: Request) -> FormData:
-    return await request.form(max_fields=_MAX_FORM_FIELDS, max_files=1)
+    """A form without files (the case import reads its upload itself and closes it)."""
+    async with request.form(max_fields=_MAX_FORM_FIELDS, max_files=0) as form:
+        return form
 
 
 def _multi(form: FormData) -> dict[str, list[str]]:
@@ -199,10 +201,12 @@ async def logout(request: Request) -> Response:
 
 @router.get("/")
 def case_list(request: Request, q: str = "") -> HTMLResponse:
-    with _store(request).transaction() as db:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
-        found, total = workflow.search(db, who, q[:200])
-        return render(request, "cases.html.j2", who, found=found, total=total, q=q[:200])
+        found, total = cases.search_cases(db, q[:200])
+    workflow.audited(store, who, "case.search", detail={"query": q[:200], "results": total})
+    return render(request, "cases.html.j2", who, found=found, total=total, q=q[:200])
 
 
 def _edit_page(
@@ -259,7 +263,7 @@ def _row_counts(form: Mapping[str, Sequence[str]]) -> dict[str, int]:
 
 @router.get("/cases/new")
 def new_case_form(request: Request) -> HTMLResponse:
-    with _store(request).transaction() as db:
+    with _store(request).read() as db:
         who = authorise(db, request, "write_case")
     return _edit_page(request, who, heading="New case", action="/cases/new", doc={}, cancel="/")
 
@@ -280,19 +284,19 @@ async def _upload_text(form: FormData) -> str:
 
 @router.post("/cases/new")
 async def create_case_page(request: Request) -> Response:
-    raw = await _form(request)
-    form = _multi(raw)
-    if _first(form, "mode") == "import":
+    async with request.form(max_fields=_MAX_FORM_FIELDS, max_files=1) as raw:
+        form = _multi(raw)
         try:
-            text = await _upload_text(raw)
+            text = await _upload_text(raw) if _first(form, "mode") == "import" else None
         except InputError as exc:
             return await run_in_threadpool(_import_failed, request, form, "", exc)
+    if text is not None:
         return await run_in_threadpool(_import, request, form, text)
     return await run_in_threadpool(_create_from_form, request, form)
 
 
 def _import_failed(request: Request, form: dict[str, list[str]], text: str, exc: InputError) -> HTMLResponse:
-    with _store(request).transaction() as db:
+    with _store(request).read() as db:
         who = authorise(db, request, "write_case", csrf=_first(form, "csrf_token"))
     return _edit_page(
         request,
@@ -330,7 +334,7 @@ def _create_from_form(request: Request, form: dict[str, list[str]]) -> Response:
     try:
         case, data = workflow.parse_case(json.dumps(doc), "case form")
     except InputError as exc:
-        with _store(request).transaction() as db:
+        with _store(request).read() as db:
             who = authorise(db, request, "write_case", csrf=_first(form, "csrf_token"))
         return _edit_page(
             request,
@@ -348,7 +352,7 @@ def _create_from_form(request: Request, form: dict[str, list[str]]) -> Response:
             who = authorise(db, request, "write_case", csrf=_first(form, "csrf_token"))
             revision = workflow.create_case(db, who, case, data, _first(form, "comment")[:500])
     except ConflictError as exc:
-        with _store(request).transaction() as db:
+        with _store(request).read() as db:
             who = authorise(db, request, "write_case", csrf=_first(form, "csrf_token"))
         return _edit_page(
             request,
@@ -364,11 +368,13 @@ def _create_from_form(request: Request, form: dict[str, list[str]]) -> Response:
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: int, revision: int | None = None, full: int = 0) -> HTMLResponse:
-    with _store(request).transaction() as db:
+def case_page(request: Request, case_id: RecordId, revision: OptionalRecordId = None, full: int = 0) -> HTMLResponse:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
-        view = workflow.plan_of(db, who, case_id, revision, action="plan.view")
+        view = workflow.plan_of(db, case_id, revision)
         decided = [workflow.decision_dict(d) for d in cases.decisions(db, case_id)]
+    workflow.audited(store, who, "plan.view", case_id=case_id, revision=view.revision.revision)
     return render(
         request,
         "case_plan.html.j2",
@@ -381,10 +387,12 @@ def case_page(request: Request, case_id: int, revision: int | None = None, full:
 
 
 @router.get("/cases/{case_id}/edit")
-def edit_case_form(request: Request, case_id: int) -> HTMLResponse:
-    with _store(request).transaction() as db:
+def edit_case_form(request: Request, case_id: RecordId) -> HTMLResponse:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "write_case")
-        record, row = workflow.read_case(db, who, case_id, None, action="case.edit")
+        record, row = workflow.read_case(db, case_id)
+    workflow.audited(store, who, "case.edit", case_id=case_id, revision=row.revision)
     return _edit_page(
         request,
         who,
@@ -397,12 +405,12 @@ def edit_case_form(request: Request, case_id: int) -> HTMLResponse:
 
 
 @router.post("/cases/{case_id}/edit")
-async def edit_case(request: Request, case_id: int) -> Response:
+async def edit_case(request: Request, case_id: RecordId) -> Response:
     form = _multi(await _form(request))
     return await run_in_threadpool(_revise_from_form, request, case_id, form)
 
 
-def _revise_from_form(request: Request, case_id: int, form: dict[str, list[str]]) -> Response:
+def _revise_from_form(request: Request, case_id: RecordId, form: dict[str, list[str]]) -> Response:
     doc, index_maps = caseform.document_from_form(form)
     base = _first(form, "base_revision")
     expected = int(base) if base.isdigit() else None
@@ -420,7 +428,7 @@ def _revise_from_form(request: Request, case_id: int, form: dict[str, list[str]]
             return RedirectResponse(f"/cases/{case_id}", status_code=303)
         except ConflictError as exc:
             problems, status = [Problem("", str(exc), None)], 409
-    with _store(request).transaction() as db:
+    with _store(request).read() as db:
         who = authorise(db, request, "write_case", csrf=_first(form, "csrf_token"))
         record = cases.get_case(db, case_id)
     return _edit_page(
@@ -450,8 +458,11 @@ def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[tuple[str, str
 
 
 @router.get("/cases/{case_id}/history")
-def history_page(request: Request, case_id: int, a: int | None = None, b: int | None = None) -> HTMLResponse:
-    with _store(request).transaction() as db:
+def history_page(
+    request: Request, case_id: RecordId, a: OptionalRecordId = None, b: OptionalRecordId = None
+) -> HTMLResponse:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
         record = cases.get_case(db, case_id)
         rows = cases.revisions(db, case_id)
@@ -459,13 +470,13 @@ def history_page(request: Request, case_id: int, a: int | None = None, b: int | 
         if a is not None and b is not None:
             old, new = cases.get_revision(db, case_id, a), cases.get_revision(db, case_id, b)
             diff = _diff(cases.document_of(old), cases.document_of(new))
-        audit.append(db, who.username, "case.history", case_id=case_id, detail={"diff": [a, b]} if diff else {})
+    workflow.audited(store, who, "case.history", case_id=case_id, detail={"diff": [a, b]} if diff is not None else {})
     return render(request, "history.html.j2", who, record=record, revisions=rows, diff=diff, a=a, b=b)
 
 
 @router.get("/cases/{case_id}/audit")
-def case_audit_page(request: Request, case_id: int, before: int | None = None) -> HTMLResponse:
-    with _store(request).transaction() as db:
+def case_audit_page(request: Request, case_id: RecordId, before: OptionalRecordId = None) -> HTMLResponse:
+    with _store(request).read() as db:
         who = authorise(db, request, "read")
         record = cases.get_case(db, case_id)
         rows = audit.entries(db, case_id=case_id, limit=500, before_id=before)
@@ -473,8 +484,8 @@ def case_audit_page(request: Request, case_id: int, before: int | None = None) -
 
 
 @router.get("/audit")
-def audit_page(request: Request, before: int | None = None) -> HTMLResponse:
-    with _store(request).transaction() as db:
+def audit_page(request: Request, before: OptionalRecordId = None) -> HTMLResponse:
+    with _store(request).read() as db:
         who = authorise(db, request, "admin")
         rows = audit.entries(db, limit=500, before_id=before)
         verification = audit.verify(db)
@@ -528,11 +539,14 @@ def _decision_page(
 
 
 @router.get("/cases/{case_id}/decision")
-def decision_form(request: Request, case_id: int, revision: int | None = None) -> HTMLResponse:
-    with _store(request).transaction() as db:
+def decision_form(request: Request, case_id: RecordId, revision: OptionalRecordId = None) -> HTMLResponse:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
-        view = workflow.plan_of(db, who, case_id, revision, action="decision.form")
-        return _decision_page(request, who, view, db)
+        view = workflow.plan_of(db, case_id, revision)
+        page = _decision_page(request, who, view, db)
+    workflow.audited(store, who, "decision.form", case_id=case_id, revision=view.revision.revision)
+    return page
 
 
 def _decision_data(form: Mapping[str, Sequence[str]]) -> dict[str, Any]:
@@ -553,12 +567,12 @@ def _decision_data(form: Mapping[str, Sequence[str]]) -> dict[str, Any]:
 
 
 @router.post("/cases/{case_id}/decision")
-async def record_decision_page(request: Request, case_id: int) -> Response:
+async def record_decision_page(request: Request, case_id: RecordId) -> Response:
     form = _multi(await _form(request))
     return await run_in_threadpool(_record_decision, request, case_id, form)
 
 
-def _step_context(db: Any, meeting_id: int, index: int) -> dict[str, Any] | None:
+def _step_context(db: Any, meeting_id: RecordId, index: int) -> dict[str, Any] | None:
     meeting = meetings.get_meeting(db, meeting_id)
     agenda = meetings.agenda(db, meeting_id)
     if not 1 <= index <= len(agenda):
@@ -571,38 +585,45 @@ def _step_context(db: Any, meeting_id: int, index: int) -> dict[str, Any] | None
     }
 
 
-def _record_decision(request: Request, case_id: int, form: dict[str, list[str]]) -> Response:
+def _record_decision(request: Request, case_id: RecordId, form: dict[str, list[str]]) -> Response:
     data = _decision_data(form)
     step_index = _first(form, "step")
     shown = {
         **data,
         "participants": _first(form, "participants"),
     }
+    store = _store(request)
+    csrf = _first(form, "csrf_token")
     try:
-        decision = decision_from_data(data, "decision form")
-        with _store(request).transaction() as db:
-            who = authorise(db, request, "decide", csrf=_first(form, "csrf_token"))
-            workflow.record_decision(db, who, case_id, decision)
+        with store.read() as db:
+            authorise(db, request, "decide", csrf=csrf)
+            decision = decision_from_data(data, "decision form")
+            view = workflow.plan_of(db, case_id, decision.revision)
+        with store.transaction() as db:
+            who = authorise(db, request, "decide", csrf=csrf)
+            workflow.record_decision(db, who, view, decision)
         if decision.meeting_id is not None and step_index.isdigit():
             return RedirectResponse(f"/meetings/{decision.meeting_id}/step/{int(step_index)}?saved=1", status_code=303)
         suffix = f"?revision={decision.revision}" if decision.revision else ""
         return RedirectResponse(f"/cases/{case_id}{suffix}", status_code=303)
     except InputError as exc:
         errors = [str(p) for p in exc.problems]
-    with _store(request).transaction() as db:
-        who = authorise(db, request, "decide", csrf=_first(form, "csrf_token"))
+    with store.read() as db:
+        who = authorise(db, request, "decide", csrf=csrf)
         revision = data.get("revision") if isinstance(data.get("revision"), int) else None
-        view = workflow.plan_of(db, who, case_id, revision, action="decision.form")
+        view = workflow.plan_of(db, case_id, revision)
         step = None
         meeting_id = data.get("meeting_id")
         if isinstance(meeting_id, int) and step_index.isdigit():
             step = _step_context(db, meeting_id, int(step_index))
-        return _decision_page(request, who, view, db, form=shown, errors=errors, step=step, status=422)
+        page = _decision_page(request, who, view, db, form=shown, errors=errors, step=step, status=422)
+    workflow.audited(store, who, "decision.form", case_id=case_id, revision=view.revision.revision)
+    return page
 
 
 @router.get("/meetings")
 def meetings_page(request: Request) -> HTMLResponse:
-    with _store(request).transaction() as db:
+    with _store(request).read() as db:
         who = authorise(db, request, "read")
         found = [meetings.as_dict(m) for m in meetings.list_meetings(db)]
     return render(request, "meetings.html.j2", who, found=found, form={}, errors=[])
@@ -637,7 +658,7 @@ def _create_meeting(request: Request, form: dict[str, list[str]]) -> Response:
 
 
 def _meeting_page(
-    request: Request, who: Principal, db: Any, meeting_id: int, errors: Sequence[str] = (), status: int = 200
+    request: Request, who: Principal, db: Any, meeting_id: RecordId, errors: Sequence[str] = (), status: int = 200
 ) -> HTMLResponse:
     meeting = meetings.get_meeting(db, meeting_id)
     agenda = meetings.agenda(db, meeting_id)
@@ -660,14 +681,14 @@ def _meeting_page(
 
 
 @router.get("/meetings/{meeting_id}")
-def meeting_page(request: Request, meeting_id: int) -> HTMLResponse:
-    with _store(request).transaction() as db:
+def meeting_page(request: Request, meeting_id: RecordId) -> HTMLResponse:
+    with _store(request).read() as db:
         who = authorise(db, request, "read")
         return _meeting_page(request, who, db, meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/agenda")
-async def add_to_agenda_page(request: Request, meeting_id: int) -> Response:
+async def add_to_agenda_page(request: Request, meeting_id: RecordId) -> Response:
     form = _multi(await _form(request))
 
     def work() -> Response:
@@ -686,14 +707,17 @@ async def add_to_agenda_page(request: Request, meeting_id: int) -> Response:
 
 
 @router.get("/meetings/{meeting_id}/step/{index}")
-def meeting_step(request: Request, meeting_id: int, index: int, saved: int = 0) -> HTMLResponse:
-    with _store(request).transaction() as db:
+def meeting_step(request: Request, meeting_id: RecordId, index: RecordId, saved: int = 0) -> HTMLResponse:
+    store = _store(request)
+    with store.read() as db:
         who = authorise(db, request, "read")
         step = _step_context(db, meeting_id, index)
         if step is None:
             raise NotFoundError(f"meeting {meeting_id} has no agenda item {index}")
-        view = workflow.plan_of(db, who, step["case_id"], None, action="meeting.step")
+        view = workflow.plan_of(db, step["case_id"])
         here = [d for d in cases.decisions(db, step["case_id"]) if d.meeting_id == meeting_id]
-        return _decision_page(
+        page = _decision_page(
             request, who, view, db, step=step, saved=workflow.decision_dict(here[-1]) if saved and here else None
         )
+    workflow.audited(store, who, "meeting.step", case_id=step["case_id"], revision=view.revision.revision)
+    return page

@@ -1,14 +1,23 @@
 """What the board app does with a case, once the request is parsed and its user authorised.
 
-Shared by the JSON API and the pages, so both do exactly the same thing: each function works in
-the caller's transaction and appends its audit entry there, so the entry is kept only if the work
-is (and an acknowledged write always has its entry). Plans come from
-:func:`nenliver.service.plan_case`, cached per revision, knowledge base and software version.
+Shared by the JSON API and the pages, so both do exactly the same thing.
+
+* Writes (a case, a revision, a decision, a meeting) run in the caller's writing transaction and
+  append their audit entry there: the entry is kept only if the write is, and an acknowledged write
+  always has its entry.
+* Reads run in a read-only transaction (no lock); the caller then records the read with
+  :func:`audited` in its own short writing transaction *before* it answers, so nothing is shown
+  that the trail does not hold (if the entry cannot be written, the request fails).
+
+Plans come from :func:`nenliver.service.plan_case`, kept in memory per case document, knowledge
+base and software version (:func:`plan_json`).
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,23 +31,24 @@ from nenliver.errors import CaseValidationError
 from nenliver.guideline.loader import load_knowledge_base
 from nenliver.service import Plan, plan_case
 from nenliver.service.decisions import BoardDecision, DecisionInput, board_codes, decide, engine_recommendation
-from nenliver.store import audit, cases, meetings
+from nenliver.store import Store, audit, cases, meetings
 from nenliver.store.tables import CaseRecord, CaseRevision, DecisionRecord, Meeting
 from nenliver.web.auth import Principal
 
 __all__ = [
     "PlanView",
     "add_to_agenda",
+    "audited",
     "create_case",
     "create_meeting",
     "decision_dict",
     "minutes_data",
     "parse_case",
+    "plan_json",
     "plan_of",
     "read_case",
     "record_decision",
     "revise_case",
-    "search",
     "therapy_labels",
 ]
 
@@ -86,19 +96,23 @@ def revise_case(
     return revision
 
 
-def read_case(
-    db: Session, who: Principal, case_id: int, revision: int | None = None, action: str = "case.read"
-) -> tuple[CaseRecord, CaseRevision]:
-    record = cases.get_case(db, case_id)
-    row = cases.get_revision(db, case_id, revision)
-    audit.append(db, who.username, action, case_id=case_id, revision=row.revision)
-    return record, row
+def read_case(db: Session, case_id: int, revision: int | None = None) -> tuple[CaseRecord, CaseRevision]:
+    """A case and one of its revisions (the latest by default)."""
+    return cases.get_case(db, case_id), cases.get_revision(db, case_id, revision)
 
 
-def search(db: Session, who: Principal, query: str, limit: int = 100, offset: int = 0) -> tuple[list[CaseRecord], int]:
-    found, total = cases.search_cases(db, query, limit=limit, offset=offset)
-    audit.append(db, who.username, "case.search", detail={"query": query[:200], "results": total})
-    return found, total
+def audited(
+    store: Store,
+    who: Principal,
+    action: str,
+    *,
+    case_id: int | None = None,
+    revision: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record a read in the audit trail, in its own short transaction."""
+    with store.transaction() as db:
+        audit.append(db, who.username, action, case_id=case_id, revision=revision, detail=detail)
 
 
 @dataclass(frozen=True)
@@ -120,33 +134,62 @@ class PlanView:
         return Plan.model_validate_json(self.plan_json)
 
 
-def plan_of(
-    db: Session, who: Principal, case_id: int, revision: int | None = None, action: str = "plan.read"
-) -> PlanView:
-    """The plan of a revision (cached), read as ``action`` in the audit trail."""
+class _PlanCache:
+    """Plans (JSON text) by case document, knowledge base and software version; least recently used go."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._plans: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> str | None:
+        with self._lock:
+            text = self._plans.get(key)
+            if text is not None:
+                self._plans.move_to_end(key)
+            return text
+
+    def put(self, key: tuple[str, str, str], text: str) -> None:
+        with self._lock:
+            self._plans[key] = text
+            self._plans.move_to_end(key)
+            while len(self._plans) > self.size:
+                self._plans.popitem(last=False)
+
+
+#: A plan is about 0.2 MB of JSON: 128 of them stay in memory.
+_PLANS = _PlanCache(128)
+
+
+def plan_json(case: Case, document_sha256: str) -> str:
+    """The plan@1 JSON of a case, computed once per document, knowledge base and software version."""
+    kb = load_knowledge_base()
+    key = (document_sha256, kb.sha256, __version__)
+    text = _PLANS.get(key)
+    if text is None:
+        text = plan_case(case, kb).model_dump_json()
+        _PLANS.put(key, text)
+    return text
+
+
+def plan_of(db: Session, case_id: int, revision: int | None = None) -> PlanView:
+    """A revision (the latest by default) with its case and plan."""
     record = cases.get_case(db, case_id)
     row = cases.get_revision(db, case_id, revision)
     case = _case_of(row)
-    kb = load_knowledge_base()
-    text = cases.cached_plan(db, case_id, row.revision, kb.sha256, __version__)
-    if text is None:
-        text = plan_case(case, kb).model_dump_json()
-        cases.store_plan(db, case_id, row.revision, kb.sha256, __version__, text)
-    audit.append(db, who.username, action, case_id=case_id, revision=row.revision)
-    return PlanView(record, row, case, text)
+    return PlanView(record, row, case, plan_json(case, row.document_sha256))
 
 
 def record_decision(
-    db: Session, who: Principal, case_id: int, decision: DecisionInput
+    db: Session, who: Principal, view: PlanView, decision: DecisionInput
 ) -> tuple[DecisionRecord, BoardDecision]:
-    """Record what the board decided for a revision, beside the engine's recommendation."""
+    """Record what the board decided for the revision of ``view``, beside the engine's recommendation."""
     if decision.meeting_id is not None:
         meetings.get_meeting(db, decision.meeting_id)
-    view = plan_of(db, who, case_id, decision.revision, action="decision.plan")
     board = decide(view.plan, decision)
     record = cases.add_decision(
         db,
-        case_id,
+        view.record.id,
         view.revision.revision,
         decided_on=decision.decided_on.isoformat(),
         chosen_option=decision.chosen_option,
@@ -159,7 +202,7 @@ def record_decision(
         db,
         who.username,
         "decision.record",
-        case_id=case_id,
+        case_id=view.record.id,
         revision=view.revision.revision,
         detail={"decision_id": record.id, "chosen": decision.chosen_option, "deviation": board.deviation},
     )
@@ -220,7 +263,7 @@ def add_to_agenda(db: Session, who: Principal, meeting_id: int, case_id: int) ->
 
 
 def minutes_data(db: Session, who: Principal, meeting_id: int) -> dict[str, Any]:
-    """Everything the minutes show (``docs/web.md``, section Minutes), read as ``minutes.read``."""
+    """Everything the minutes show (``docs/web.md``, section Minutes); the caller audits the read."""
     meeting = meetings.get_meeting(db, meeting_id)
     labels = therapy_labels()
     kb = load_knowledge_base()
@@ -232,7 +275,7 @@ def minutes_data(db: Session, who: Principal, meeting_id: int) -> dict[str, Any]
         engine = decision["engine"] if decision else None
         engine_revision = decision["revision"] if decision else record.latest_revision
         if engine is None:
-            engine = engine_recommendation(plan_of(db, who, record.id, None, action="minutes.plan").plan).model_dump()
+            engine = engine_recommendation(plan_of(db, record.id).plan).model_dump()
         engine = {**engine, "recommended_labels": [labels.get(t, t) for t in engine["recommended"]]}
         history = [
             {**d, "meeting": d["meeting_id"]}
@@ -253,7 +296,6 @@ def minutes_data(db: Session, who: Principal, meeting_id: int) -> dict[str, Any]
             }
         )
     chain = audit.verify(db)
-    audit.append(db, who.username, "minutes.read", detail={"meeting_id": meeting_id})
     return {
         "meeting": meetings.as_dict(meeting),
         "items": items,

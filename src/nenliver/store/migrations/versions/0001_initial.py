@@ -1,4 +1,4 @@
-"""The case store: users, tokens, sessions, cases and revisions, plans, meetings, decisions, audit.
+"""The case store: users, tokens, sessions, cases and revisions, meetings, decisions, audit.
 
 Revision ID: 0001
 Revises:
@@ -69,15 +69,6 @@ def upgrade() -> None:
         sa.Column("created_at", _TIME, nullable=False),
         sa.Column("created_by", sa.String(64), nullable=False),
         sa.UniqueConstraint("case_id", "revision", name="uq_case_revision"),
-    )
-    op.create_table(
-        "plan_cache",
-        sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), primary_key=True),
-        sa.Column("revision", sa.Integer, primary_key=True),
-        sa.Column("kb_sha256", sa.String(64), primary_key=True),
-        sa.Column("software_version", sa.String(32), primary_key=True),
-        sa.Column("plan", sa.Text, nullable=False),
-        sa.Column("created_at", _TIME, nullable=False),
     )
     op.create_table(
         "meetings",
@@ -154,7 +145,7 @@ def _append_only_triggers() -> None:
 
 
 def downgrade() -> None:
-    for table in ("audit_log", "decisions", "agenda_items", "meetings", "plan_cache", "case_revisions", "cases"):
+    for table in ("audit_log", "decisions", "agenda_items", "meetings", "case_revisions", "cases"):
         op.drop_table(table)
     for table in ("web_sessions", "api_tokens", "users"):
         op.drop_table(table)
