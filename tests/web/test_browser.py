@@ -53,7 +53,7 @@ def _browser(downloads: Path):  # type: ignore[no-untyped-def]
 
 def test_sign_in_enter_a_case_see_the_plan_and_download_the_report(tmp_path: Path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     url = f"sqlite:///{tmp_path / 'board.sqlite3'}"
     store = Store.open(url)
@@ -64,15 +64,17 @@ def test_sign_in_enter_a_case_see_the_plan_and_download_the_report(tmp_path: Pat
     downloads.mkdir()
     server = Server(url, tmp_path / "server.log")
     browser = _browser(downloads)
+    wait = WebDriverWait(browser, 30)
     try:
         browser.get(server.base + "/")
         assert "Sign in" in browser.page_source
         browser.find_element(By.NAME, "username").send_keys("clinician")
         browser.find_element(By.NAME, "password").send_keys(PASSWORD)
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        assert "clinician (clinician)" in browser.page_source
+        wait.until(lambda b: "clinician (clinician)" in b.page_source)
 
         browser.find_element(By.LINK_TEXT, "New case").click()
+        wait.until(lambda b: b.find_elements(By.NAME, "decision_date"))
         browser.find_element(By.NAME, "id").send_keys("E2E-1")
         date = browser.find_element(By.NAME, "decision_date")
         browser.execute_script("arguments[0].value = '2021-06-01'", date)
@@ -86,7 +88,7 @@ def test_sign_in_enter_a_case_see_the_plan_and_download_the_report(tmp_path: Pat
         browser.find_element(By.NAME, "liver.lesions[0].diameter_mm").send_keys("18")
         browser.find_element(By.XPATH, "//button[normalize-space()='Save case']").click()
 
-        assert "/cases/1" in browser.current_url
+        wait.until(lambda b: b.current_url.endswith("/cases/1"))
         page = browser.page_source
         assert "Liver-directed therapy plan — case E2E-1" in page and "Pathway:" in page
         assert "For clinician review" in page

@@ -48,6 +48,12 @@ SCHEMAS: dict[str, tuple[str, str, str, str]] = {
         "nenliver/ablation-plan@1",
         "needle plans per lesion (nenliver ablation plan --json)",
     ),
+    "decision": (
+        "nenliver.service.decisions",
+        "DecisionInput",
+        "nenliver/decision@1",
+        "board decision (POST /api/cases/{id}/decision)",
+    ),
     "rules": (
         "nenliver.service.rules",
         "RuleCatalogue",
