@@ -35,16 +35,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _dependencies() -> None:
+def require_web_extra() -> None:
+    """Stop with a message naming the extra when the web app's packages are not installed."""
     try:
+        import alembic  # noqa: F401
+        import argon2  # noqa: F401
         import fastapi  # noqa: F401
+        import sqlalchemy  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError as exc:
-        raise DependencyError(f"the web app needs the 'web' extra ({exc}); pip install 'nenliver[web]'") from None
+        raise DependencyError(f"the board app needs the 'web' extra ({exc}); pip install 'nenliver[web]'") from None
 
 
 def run(args: argparse.Namespace) -> int:
-    _dependencies()
+    require_web_extra()
     import uvicorn
     from sqlalchemy import func, select
 

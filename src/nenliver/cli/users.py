@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 
+from nenliver.cli.serve import require_web_extra
 from nenliver.errors import InputError, Problem
 
 ROLES = ("admin", "clinician", "physicist", "viewer")
@@ -37,6 +38,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    require_web_extra()
     from nenliver.store import Store, audit, users
 
     password = _password(args)
@@ -49,6 +51,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    require_web_extra()
     from sqlalchemy import select
 
     from nenliver.store import Store
