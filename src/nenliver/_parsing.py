@@ -166,7 +166,7 @@ def parse_document(text: str, source: str, error: type[InputError], what: str) -
         raise error(source, [Problem("", f"cannot be read: {message[:200]}", what)]) from None
 
 
-def load_document(path: str | Path, error: type[InputError], what: str) -> Any:
+def load_document(path: str | Path, error: type[InputError], what: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
     """Read a YAML or JSON input file under the size, encoding and structure limits.
 
     Parameters
@@ -177,6 +177,8 @@ def load_document(path: str | Path, error: type[InputError], what: str) -> Any:
         Error class of the format.
     what : str
         What the document should be, for messages.
+    max_bytes : int
+        Largest file read (:data:`MAX_DOCUMENT_BYTES` unless a format needs more, as an EHR export).
 
     Returns
     -------
@@ -194,14 +196,10 @@ def load_document(path: str | Path, error: type[InputError], what: str) -> Any:
         if path.is_dir():
             raise error(source, [Problem("", "is a folder", f"a file holding {what}")])
         size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
+        if size > max_bytes:
             raise error(
                 source,
-                [
-                    Problem(
-                        "", f"file is {size:,} bytes, above the {MAX_DOCUMENT_BYTES:,}-byte limit for input files", what
-                    )
-                ],
+                [Problem("", f"file is {size:,} bytes, above the {max_bytes:,}-byte limit for input files", what)],
             )
         raw = path.read_bytes()
     except OSError as exc:

@@ -24,7 +24,8 @@ ALLOWED = {
     "service": BASE | {"case", "imaging", "guideline", "dosimetry", "ablation", "service"},
     "report": BASE | {"case", "imaging", "dosimetry", "ablation", "service", "report"},
     "store": BASE | {"store"},
-    "web": BASE | {"case", "guideline", "service", "report", "store", "web"},
+    "fhir": BASE | {"case", "guideline", "service", "fhir"},
+    "web": BASE | {"case", "guideline", "service", "report", "store", "fhir", "web"},
 }
 
 

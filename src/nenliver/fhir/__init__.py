@@ -1,0 +1,1 @@
+"""FHIR R4 adapter: case ↔ Bundle, plan → GuidanceResponse/CarePlan/Provenance, CDS Hooks cards."""
