@@ -83,6 +83,9 @@ def _validate(data: Any, source: str) -> None:
     except ValidationError as exc:
         problems = [Problem(format_path(e["loc"]) or "(bundle)", str(e["msg"])[:200], None) for e in exc.errors()[:20]]
         raise FhirInputError(source, problems) from None
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # fhir.resources stumbling on odd input
+        problem = Problem("(bundle)", f"not valid FHIR: {str(exc)[:200]}", "a FHIR R4 Bundle")
+        raise FhirInputError(source, [problem]) from None
 
 
 class _Index:
@@ -128,7 +131,7 @@ class _Reader:
     def __init__(self, data: dict[str, Any], decision_date: dt.date, terms: Terminology) -> None:
         self.terms = terms
         self.decision_date = decision_date
-        self.entries = [e for e in data.get("entry", []) if isinstance(e, dict) and e.get("resource")]
+        self.entries = [e for e in (data.get("entry") or []) if isinstance(e, dict) and e.get("resource")]
         self.index = _Index(self.entries)
         self.candidates: dict[str, list[_Candidate]] = {}
         self.lesions: list[dict[str, Any]] = []
@@ -271,12 +274,12 @@ class _Reader:
         self.offer(path, value, when, label)
 
     def lesion(self, r: dict[str, Any], label: str) -> None:
-        ids = [i.get("value") for i in r.get("identifier", []) if i.get("system") == self.terms.system("lesion_id")]
+        ids = [i.get("value") for i in (r.get("identifier") or []) if i.get("system") == self.terms.system("lesion_id")]
         if not ids:
             self.unmapped(r, "a lesion without a lesion-id identifier")
             return
         lesion: dict[str, Any] = {"id": ids[0]}
-        for component in r.get("component", []):
+        for component in r.get("component") or []:
             for system, code in codings_of(component.get("code")):
                 if system != self.terms.system("item") or not code or not code.startswith("liver.lesions."):
                     continue
@@ -340,11 +343,11 @@ class _Reader:
 
     def primary(self, r: dict[str, Any], pairs: list[tuple[str | None, str | None]]) -> bool:
         terms = self.terms
-        site_pairs = pairs + codings_of(r.get("bodySite", []))
+        site_pairs = pairs + codings_of(r.get("bodySite") or [])
         sites = [terms.primary_sites[(s, c)] for s, c in site_pairs if s and c and (s, c) in terms.primary_sites]
         morph_pairs = pairs + [
             p
-            for ext in r.get("extension", [])
+            for ext in (r.get("extension") or [])
             if isinstance(ext, dict) and "valueCodeableConcept" in ext
             for p in codings_of(ext["valueCodeableConcept"])
         ]
@@ -365,7 +368,7 @@ class _Reader:
         kinds = [c for s, c in codings_of(r.get("code")) if s == self.terms.system("procedure") and c]
         if kinds and kinds[0] in self.terms.procedure_treatments:
             when = _date(r.get("performedDateTime") or (r.get("performedPeriod") or {}).get("start"))
-            self.treatment(r, kinds[0], when, [b.get("text") for b in r.get("bodySite", []) if b.get("text")])
+            self.treatment(r, kinds[0], when, [b.get("text") for b in (r.get("bodySite") or []) if b.get("text")])
             return
         self.unmapped(r, "code not mapped")
 
@@ -374,7 +377,7 @@ class _Reader:
         pairs = codings_of(concept)
         local = [c for s, c in pairs if s == self.terms.system("procedure") and c]
         when = _date(r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start"))
-        targets = [c.get("text") for c in r.get("reasonCode", []) if isinstance(c, dict) and c.get("text")]
+        targets = [c.get("text") for c in (r.get("reasonCode") or []) if isinstance(c, dict) and c.get("text")]
         if local and local[0] in self.terms.medication_treatments:
             self.treatment(r, local[0], when, targets)
             return
@@ -399,7 +402,9 @@ class _Reader:
             item["date"] = when.isoformat()
         if targets:
             item["target"] = str(targets[0])
-        cycles = [e.get("valueInteger") for e in r.get("extension", []) if e.get("url") == self.terms.system("cycles")]
+        cycles = [
+            e.get("valueInteger") for e in (r.get("extension") or []) if e.get("url") == self.terms.system("cycles")
+        ]
         if cycles and cycles[0] is not None:
             item["cycles"] = cycles[0]
         self.treatments.append(item)
@@ -425,7 +430,7 @@ def _put(doc: dict[str, Any], path: str, value: Any) -> None:
 def _decision_date(data: dict[str, Any], given: dt.date | None, terms: Terminology) -> tuple[dt.date, str | None]:
     if given is not None:
         return given, None
-    for entry in data.get("entry", []):
+    for entry in data.get("entry") or []:
         resource = entry.get("resource") or {}
         if resource.get("resourceType") == "Observation" and (terms.system("item"), "decision_date") in codings_of(
             resource.get("code")

@@ -51,7 +51,7 @@ def codings_of(concept: Any) -> list[tuple[str | None, str | None]]:
     pairs: list[tuple[str | None, str | None]] = []
     for item in concepts:
         if isinstance(item, dict):
-            pairs += [(c.get("system"), c.get("code")) for c in item.get("coding", []) if isinstance(c, dict)]
+            pairs += [(c.get("system"), c.get("code")) for c in (item.get("coding") or []) if isinstance(c, dict)]
     return pairs
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from nenliver._cited import bibliography, cited_entries
+from nenliver._cited import Cited, bibliography, cited, cited_entries
 from nenliver._data import load_yaml
 from nenliver.errors import KnowledgeDataError
 from nenliver.guideline.lint import Issue
@@ -29,11 +29,21 @@ def _loaders() -> list[tuple[str, Callable[[], Any]]]:
 
     return [
         ("data/bibliography.yaml", bibliography),
+        ("data/fhir.yaml", _fhir_terminology),
         ("case/data/ranges.yaml", physical_ranges),
         ("case/data/units.yaml", lab_units),
         ("dosimetry/data/*.yaml", load_data),
         ("ablation/data/devices.yaml", devices),
     ]
+
+
+def _fhir_terminology() -> Any:
+    """``data/fhir.yaml``, every cited entry checked in the one cited format (the FHIR adapter loads
+    the same file into its own structure, :func:`nenliver.fhir.terminology.terminology`)."""
+    data = load_yaml("nenliver", "data/fhir.yaml")
+    for path, entry in cited_entries(data):
+        cited({k: v for k, v in entry.items() if k in ("tag", "source", "locator")}, f"data/fhir.yaml: {path}", Cited)
+    return data
 
 
 def _keys_cited(data: Any) -> list[tuple[str, str]]:
@@ -67,18 +77,19 @@ def data_lint() -> tuple[list[Issue], DataSummary]:
     for key, entry in references.items():
         if not any(k in entry for k in ("doi", "url", "pmid", "isbn", "identifier_missing")):
             issues.append(Issue(key, "error", "bibliography entry without DOI, URL, PMID or ISBN"))
-    cited: list[tuple[str, str, str]] = []
-    devices = loaded.get("ablation/data/devices.yaml")
-    if devices is not None:
-        cited += [("ablation/data/devices.yaml", path, key) for path, key in _keys_cited(devices)]
+    citations: list[tuple[str, str, str]] = []
+    for name in ("ablation/data/devices.yaml", "data/fhir.yaml"):
+        data = loaded.get(name)
+        if data is not None:
+            citations += [(name, path, key) for path, key in _keys_cited(data)]
     outcomes = load_yaml("nenliver.guideline", "data/outcomes.yaml")
     for i, entry in enumerate(outcomes.get("outcomes", [])):
-        cited.append(("guideline/data/outcomes.yaml", f"outcomes[{i}]", str(entry.get("source_key"))))
+        citations.append(("guideline/data/outcomes.yaml", f"outcomes[{i}]", str(entry.get("source_key"))))
     derivations = load_yaml("nenliver.guideline", "data/derivations.yaml")
     for name, section in derivations.items():
         if isinstance(section, Mapping) and isinstance(section.get("citation"), Mapping):
-            cited.append(("guideline/data/derivations.yaml", str(name), str(section["citation"].get("key"))))
-    for file, path, key in cited:
+            citations.append(("guideline/data/derivations.yaml", str(name), str(section["citation"].get("key"))))
+    for file, path, key in citations:
         if references and key not in references:
             issues.append(Issue(file, "error", f"{path}: citation key {key!r} is not in the bibliography"))
     entries = sum(len(list(cited_entries(data))) for data in loaded.values() if isinstance(data, Mapping))

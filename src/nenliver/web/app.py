@@ -25,7 +25,7 @@ from nenliver.guideline.loader import load_knowledge_base
 from nenliver.service.decisions import DecisionInput
 from nenliver.store import Store
 from nenliver.store.migrate import current_revision
-from nenliver.web import api, pages
+from nenliver.web import api, cds, pages
 from nenliver.web.auth import authorise
 from nenliver.web.errors import install_error_handlers
 from nenliver.web.inputs import AgendaInput, MeetingInput
@@ -83,6 +83,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
     app.state.store = store
     app.state.settings = settings or WebSettings()
     app.include_router(api.router)
+    app.include_router(cds.router)
     app.include_router(pages.router)
     install_error_handlers(app, pages.page_error)
 
