@@ -29,6 +29,7 @@ COMMANDS = {
     "sirt": "nenliver.cli.sirt",
     "dose": "nenliver.cli.dose",
     "ablation": "nenliver.cli.ablation",
+    "cohort": "nenliver.cli.cohort",
     "fhir": "nenliver.cli.fhir",
     "serve": "nenliver.cli.serve",
     "users": "nenliver.cli.users",

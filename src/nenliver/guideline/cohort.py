@@ -58,7 +58,7 @@ def _leaf(leaf: Leaf) -> pl.Expr:
         return col.is_null()
     if leaf.op in ("in", "not_in"):
         values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
-        member = col.is_in(pl.lit(pl.Series(values)))
+        member = col.is_in(pl.Series(values).implode())
         member = member if leaf.op == "in" else ~member
         return pl.when(col.is_null()).then(pl.lit(None, dtype=pl.Boolean)).otherwise(member)
     value = leaf.value
