@@ -19,7 +19,7 @@ from typing import Any
 
 from nenliver import CLINICIAN_REVIEW_NOTICE, __version__
 from nenliver.cli._output import check_output_paths, print_json, printable, write_atomic
-from nenliver.errors import ImagingInputError, Problem
+from nenliver.errors import ImagingInputError, InputError, Problem
 
 __all__ = ["register", "run_voxel"]
 
@@ -90,6 +90,20 @@ def register(subparsers: Any) -> None:
     v.add_argument("--overlay-png", metavar="FILE", help="mid-slice dose overlay (PNG)")
     v.add_argument("--json", action="store_true", help="write the nenliver/voxel-dose@1 JSON to stdout")
     v.set_defaults(func=run_voxel)
+    b = sub.add_parser(
+        "batch",
+        help="voxel dosimetry of many studies on Dask (a manifest CSV; resumable)",
+        description="One row per study in MANIFEST (docs/cohort.md: columns study, activity, liver, injected_gbq, "
+        "tumour, lung, perfused, lsf_percent, method, activity_mode, …; paths relative to the manifest). Runs on a "
+        "Dask LocalCluster of --workers processes, or on the cluster at --scheduler. Finished studies are "
+        "skipped on a re-run; a failing study is recorded and the batch goes on; metrics.csv gathers the DVH "
+        "metrics per study and structure.",
+    )
+    b.add_argument("manifest", metavar="MANIFEST", help="CSV, one row per study")
+    b.add_argument("--out", metavar="DIR", default="nenliver-batch", help="output folder (default ./nenliver-batch)")
+    b.add_argument("--workers", type=int, default=2, metavar="N", help="local worker processes (default 2)")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler (tcp://host:8786)")
+    b.set_defaults(func=run_batch_command)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
@@ -242,6 +256,36 @@ def run_voxel(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_text(printable(payload)))
     return 0
+
+
+def run_batch_command(args: argparse.Namespace) -> int:
+    """Run ``nenliver dose batch``; exit 0 when every study has a result, 1 when some failed."""
+    from nenliver.service.batch import run_batch
+
+    if not 1 <= args.workers <= 256:
+        raise InputError("--workers", [Problem("workers", str(args.workers), "1 to 256")])
+    started = time.perf_counter()
+    interactive = sys.stderr.isatty()
+
+    def progress(done: int, total: int, what: str) -> None:
+        width = 30
+        filled = round(width * done / total)
+        elapsed = time.perf_counter() - started
+        line = f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {what[:40]:<40} {elapsed:6.1f}s"
+        sys.stderr.write(("\r" if interactive else "") + line + ("\n" if not interactive or done == total else ""))
+        sys.stderr.flush()
+
+    summary = run_batch(args.manifest, args.out, args.workers, args.scheduler, progress)
+    print(
+        f"{len(summary.done)} studies done, {len(summary.skipped)} skipped (already done), "
+        f"{len(summary.failed)} failed in {summary.seconds:.1f} s on {summary.workers} worker(s) → {args.out}"
+    )
+    for study, error in summary.failed.items():
+        print(f"  failed {study}: {printable(error)[:300]}")
+    if summary.metrics:
+        print(f"DVH metrics per study and structure: {summary.metrics}")
+    print(CLINICIAN_REVIEW_NOTICE)
+    return 1 if summary.failed else 0
 
 
 def format_text(payload: dict[str, Any]) -> str:
