@@ -27,6 +27,7 @@ COMMANDS = {
     "rules": "nenliver.cli.rules",
     "schema": "nenliver.cli.schema",
     "sirt": "nenliver.cli.sirt",
+    "prrt": "nenliver.cli.prrt",
     "dose": "nenliver.cli.dose",
     "ablation": "nenliver.cli.ablation",
     "cohort": "nenliver.cli.cohort",

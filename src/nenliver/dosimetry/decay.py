@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Radioactive decay of 90Y, 166Ho and 99mTc with ICRP-107 half-lives from ``radioactivedecay``.
+"""Radioactive decay of 90Y, 166Ho, 99mTc and 177Lu with ICRP-107 half-lives from ``radioactivedecay``.
 
 ``radioactivedecay`` is imported on first use (it takes about a second to load its data set).
 """
@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-_NUCLIDE_ENTRIES = {"Y-90": "y90", "Ho-166": "ho166", "Tc-99m": "tc99m"}
+_NUCLIDE_ENTRIES = {"Y-90": "y90", "Ho-166": "ho166", "Tc-99m": "tc99m", "Lu-177": "lu177"}
 
 
 @lru_cache(maxsize=8)

@@ -3,6 +3,8 @@ runner) parse their input, call a function here with typed inputs and format the
 
 * :func:`plan_case` — a case (``nenliver/case@1``) becomes a plan (``nenliver/plan@1``);
 * :func:`plan_sirt` — a SIRT plan (``nenliver/sirt@1``) becomes a result (``sirt-result@1``);
+* :func:`plan_prrt` / :func:`run_prrt` — a PRRT dosimetry plan (``nenliver/prrt@1``) becomes a
+  result (``prrt-result@1``), with voxel maps for image plans;
 * :func:`voxel_dose_study` and :func:`voxel_dose_report` — an activity image and masks become doses
   and DVHs (``voxel-dose@1``);
 * :func:`ablation_plan`, :func:`assess_ablation_margin`, :func:`simulate_ablation` — needle plans
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from nenliver.dosimetry.voxel import VoxelDoseOptions
     from nenliver.service.ablation import ablation_plan, assess_ablation_margin, simulate_ablation
     from nenliver.service.dose import voxel_dose_report, voxel_dose_study
+    from nenliver.service.prrt import plan_prrt, run_prrt
     from nenliver.service.reports import AblationPlanReport, MarginReport, SimulationReport, VoxelDoseReport
 
 __all__ = [
@@ -47,8 +50,10 @@ __all__ = [
     "ablation_plan",
     "assess_ablation_margin",
     "plan_case",
+    "plan_prrt",
     "plan_sirt",
     "rule_catalogue",
+    "run_prrt",
     "simulate_ablation",
     "voxel_dose_report",
     "voxel_dose_study",
@@ -58,6 +63,8 @@ _LAZY = {
     "ablation_plan": "nenliver.service.ablation",
     "assess_ablation_margin": "nenliver.service.ablation",
     "simulate_ablation": "nenliver.service.ablation",
+    "plan_prrt": "nenliver.service.prrt",
+    "run_prrt": "nenliver.service.prrt",
     "VoxelDoseOptions": "nenliver.dosimetry.voxel",
     "voxel_dose_report": "nenliver.service.dose",
     "voxel_dose_study": "nenliver.service.dose",

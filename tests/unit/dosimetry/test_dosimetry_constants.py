@@ -84,7 +84,7 @@ def test_dose_constant_conventions_match_the_issue() -> None:
     assert constants.number("ho166_standard") == 15.87
 
 
-@pytest.mark.parametrize("name", ["y90", "ho166", "tc99m"])
+@pytest.mark.parametrize("name", ["y90", "ho166", "tc99m", "lu177"])
 def test_recorded_half_lives_agree_with_radioactivedecay(name: str) -> None:
     item = entry(name)
     assert half_life_h_icrp107(str(item.extra["nuclide"])) == pytest.approx(item.value, rel=1e-6)

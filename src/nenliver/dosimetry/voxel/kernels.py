@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
-"""90Y dose-voxel kernels derived in code from a published beta dose point kernel.
+"""Dose-voxel kernels derived in code from published beta dose point kernels (90Y, 177Lu).
 
-The dose point kernel (DPK) is the Graves et al. (2019) EGSnrc kernel for 90Y in water, given as
-the energy deposited per decay in 0.1 mm spherical shells (``data/voxel.yaml``). From it this module
+90Y: the Graves et al. (2019) EGSnrc kernel in water, given as the energy deposited per decay in
+0.1 mm spherical shells (``data/voxel.yaml``). 177Lu: Loevinger's (1956) beta point-source function
+for the main beta branch (end point 0.498 MeV), evaluated in 0.01 mm shells (``data/prrt.yaml``; its
+parameters are not yet checked against the primary source, so the 177Lu kernel is a *draft* and says
+so: tests compare it with the Lanconelli 2012 Monte Carlo voxel S values). From either, this module
 builds, for any (anisotropic) voxel size and tissue density, the *energy-fraction* dose-voxel kernel
 ``K(Δ)``: the fraction of the energy emitted by a uniformly distributed source in one voxel that is
 absorbed in the voxel at index offset ``Δ``.
 
-.. warning:: Homogeneous-medium kernel: it does not model tissue interfaces (liver–lung, bone, air).
-   Decision support for a multidisciplinary tumour board, for clinician review.
+.. warning:: Homogeneous-medium kernels: they do not model tissue interfaces (liver–lung, bone,
+   air). Decision support for a multidisciplinary tumour board, for clinician review.
 """
 
 from __future__ import annotations
@@ -22,13 +25,25 @@ from numpy.typing import NDArray
 from nenliver.dosimetry.constants import number, numbers
 
 __all__ = [
+    "KERNEL_NUCLIDES",
     "DoseVoxelKernel",
+    "dose_voxel_kernel",
     "dpk_radial_energy_fractions",
     "dpk_sphere_absorbed_fraction",
+    "lu177_dpk_shells",
     "y90_dose_voxel_kernel",
 ]
 
 _DPK = "y90_dpk_graves2019"
+#: Nuclides with a dose point kernel, and whether their kernel is a draft (unverified parameters).
+KERNEL_NUCLIDES = {"Y-90": False, "Lu-177": True}
+_SOURCES = {
+    "Y-90": "Graves SA, Flynn RT, Hyer DE. Med Phys 2019;46:5284-5293. doi:10.1002/mp.13789 (90Y, water)",
+    "Lu-177": "Loevinger R. Radiology 1956;66:55-62 (beta point-source function, 177Lu E0 0.498 MeV)",
+}
+#: Shell width of the evaluated Loevinger function, g/cm² (0.01 mm of water): numerical setting,
+#: 1/27 of the 177Lu mean electron path (0.29 mm), convergence checked by a unit test.
+_LOEVINGER_SHELL_G_CM2 = 0.001
 # Quadrature of the kernel integral (numerical settings, not physics): directions on a Fibonacci
 # sphere (upper hemisphere folded into the octant, the kernel symmetrised over the 8 reflections), sub-radii per
 # 0.1 mm DPK shell. Unit tests check convergence (no kernel value above 0.1 % of the maximum moves by
@@ -53,6 +68,10 @@ class DoseVoxelKernel:
         Support radius in the medium (90Y range in water divided by the density), mm.
     source : str
         Citation of the dose point kernel.
+    nuclide : str
+        ``"Y-90"`` or ``"Lu-177"``.
+    draft : bool
+        True when the point kernel's parameters are not yet verified against the primary source.
     """
 
     fractions: NDArray[np.float64]
@@ -60,6 +79,8 @@ class DoseVoxelKernel:
     density_g_per_ml: float
     range_mm: float
     source: str
+    nuclide: str = "Y-90"
+    draft: bool = False
 
     @property
     def half_width(self) -> tuple[int, int, int]:
@@ -79,7 +100,7 @@ class DoseVoxelKernel:
         ----------
         mean_energy_mev : float, optional
             Mean energy emitted per decay, MeV; defaults to the total of the Graves 2019 90Y kernel
-            (0.9336 MeV).
+            (0.9336 MeV) for 90Y and to the electron energy per decay (0.1479 MeV) for 177Lu.
 
         Returns
         -------
@@ -97,20 +118,80 @@ class DoseVoxelKernel:
         Bolch WE et al. MIRD Pamphlet No. 17. J Nucl Med 1999;40:11S-36S.
         Lanconelli N et al. Phys Med Biol 2012;57:517-533. doi:10.1088/0031-9155/57/2/517
         """
-        energy_mev = number(f"{_DPK}_total_energy") if mean_energy_mev is None else mean_energy_mev
+        if mean_energy_mev is not None:
+            energy_mev = mean_energy_mev
+        elif self.nuclide == "Lu-177":
+            energy_mev = number("lu177_electron_energy_per_decay")
+        else:
+            energy_mev = number(f"{_DPK}_total_energy")
         volume_ml = float(np.prod(self.spacing_mm)) / 1000.0
         mass_kg = self.density_g_per_ml * volume_ml / 1000.0
         gy_per_decay = self.fractions * energy_mev * number("joule_per_mev") / mass_kg
         return gy_per_decay * 1e6 * 1e3
 
 
-def dpk_radial_energy_fractions(density_g_per_ml: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Shell edges and energy fractions of the 90Y DPK, truncated at the range and renormalised.
+def lu177_dpk_shells() -> tuple[float, NDArray[np.float64]]:
+    """Loevinger's point-source function for the 177Lu main beta branch, as energy per water shell.
+
+    Returns
+    -------
+    width_mm : float
+        Shell width in water (ρ = 1 g/mL), mm.
+    fractions : ndarray
+        Fraction of the electron energy absorbed in each shell, cut where less than
+        ``dpk_truncation_energy_fraction`` of the energy lies beyond, renormalised to sum to 1.
+
+    Notes
+    -----
+    With x = ρr in g/cm², ν = a (E0 − b)^(−n) cm²/g and c from ``data/prrt.yaml``, the dose at x
+    from a point source is J(x) ∝ φ(νx)/(νx)², with
+
+    .. math:: \varphi(u) = c\\left[1 - \frac{u}{c}e^{1-u/c}\right] + u\\,e^{1-u}\\ (u < c), \\qquad
+              \varphi(u) = u\\,e^{1-u}\\ (u \\ge c),
+
+    so the energy absorbed in a shell is proportional to φ(νx)·dx (the shell mass cancels the
+    1/x²). The conversion- and Auger-electron energy (14.7 keV of 147.9 keV) has sub-0.1 mm ranges
+    and is folded into the same shape (it lands in the first shells either way at voxel scale).
+
+    References
+    ----------
+    Loevinger R. The dosimetry of beta sources in tissue: the point-source function. Radiology
+    1956;66:55-62. doi:10.1148/66.1.55
+
+    Examples
+    --------
+    >>> width, f = lu177_dpk_shells()
+    >>> round(float(f.sum()), 6), width
+    (1.0, 0.01)
+    """
+    nu = number("loevinger_nu_coefficient") * (
+        number("lu177_beta_max_energy") - number("loevinger_nu_energy_offset")
+    ) ** (-number("loevinger_nu_exponent"))
+    c = number("loevinger_c")
+    cut = number("dpk_truncation_energy_fraction")
+    # Evaluate far enough that the remainder (an e^-u tail) is negligible, then cut at ``cut``.
+    n = int(np.ceil(40.0 / nu / _LOEVINGER_SHELL_G_CM2))
+    x = (np.arange(n, dtype=np.float64) + 0.5) * _LOEVINGER_SHELL_G_CM2
+    u = nu * x
+    phi = np.where(u < c, c * (1.0 - (u / c) * np.exp(1.0 - u / c)) + u * np.exp(1.0 - u), u * np.exp(1.0 - u))
+    frac = phi / phi.sum()
+    beyond = frac[::-1].cumsum()[::-1]  # energy share from each shell outwards
+    kept = frac[: int(np.argmax(beyond < cut))]
+    width_mm = _LOEVINGER_SHELL_G_CM2 * 10.0  # g/cm² in water (1 g/cm³) → cm → mm
+    return width_mm, kept / kept.sum()
+
+
+def dpk_radial_energy_fractions(
+    density_g_per_ml: float = 1.0, nuclide: str = "Y-90"
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Shell edges and energy fractions of a DPK, truncated at the range and renormalised.
 
     Parameters
     ----------
     density_g_per_ml : float
         Density of the medium, g/mL; distances scale as 1/ρ (O'Connor's theorem for a homogeneous medium).
+    nuclide : str
+        ``"Y-90"`` (Graves 2019) or ``"Lu-177"`` (Loevinger 1956, draft; :func:`lu177_dpk_shells`).
 
     Returns
     -------
@@ -131,6 +212,12 @@ def dpk_radial_energy_fractions(density_g_per_ml: float = 1.0) -> tuple[NDArray[
     """
     if not density_g_per_ml > 0:
         raise ValueError(f"density must be positive, got {density_g_per_ml} g/mL")
+    if nuclide == "Lu-177":
+        width_mm, fractions = lu177_dpk_shells()
+        edges_mm = np.arange(len(fractions) + 1, dtype=np.float64) * width_mm / density_g_per_ml
+        return edges_mm, fractions
+    if nuclide != "Y-90":
+        raise ValueError(f"no dose point kernel for {nuclide!r}; known: {', '.join(KERNEL_NUCLIDES)}")
     shell_mev = np.asarray(numbers(f"{_DPK}_shell_energy"), dtype=np.float64)
     width_mm = number(f"{_DPK}_shell_width") * number(f"{_DPK}_density")  # water-equivalent mm
     range_water_mm = number("y90_max_range_water")
@@ -140,7 +227,7 @@ def dpk_radial_energy_fractions(density_g_per_ml: float = 1.0) -> tuple[NDArray[
     return edges_mm, kept / kept.sum()
 
 
-def dpk_sphere_absorbed_fraction(radius_mm: float, density_g_per_ml: float = 1.0) -> float:
+def dpk_sphere_absorbed_fraction(radius_mm: float, density_g_per_ml: float = 1.0, nuclide: str = "Y-90") -> float:
     """Self-absorbed fraction of a uniform sphere from the truncated DPK (no voxels).
 
     Parameters
@@ -149,6 +236,8 @@ def dpk_sphere_absorbed_fraction(radius_mm: float, density_g_per_ml: float = 1.0
         Sphere radius, mm.
     density_g_per_ml : float
         Density of sphere and surroundings, g/mL.
+    nuclide : str
+        ``"Y-90"`` or ``"Lu-177"``.
 
     Returns
     -------
@@ -169,7 +258,7 @@ def dpk_sphere_absorbed_fraction(radius_mm: float, density_g_per_ml: float = 1.0
     Berger MJ. Distribution of absorbed dose around point sources of electrons and beta particles
     in water and other media. MIRD Pamphlet No. 7. J Nucl Med 1971;12(Suppl 5):5-23.
     """
-    edges, frac = dpk_radial_energy_fractions(density_g_per_ml)
+    edges, frac = dpk_radial_energy_fractions(density_g_per_ml, nuclide)
     sub = 8
     r = edges[:-1, None] + np.diff(edges)[:, None] * ((np.arange(sub) + 0.5) / sub)[None, :]
     x = np.minimum(r / radius_mm, 2.0)
@@ -206,10 +295,10 @@ def _deposit(
 
 @lru_cache(maxsize=16)
 def _kernel_cached(
-    spacing_mm: tuple[float, float, float], density_g_per_ml: float, directions: int, sub_radii: int
+    spacing_mm: tuple[float, float, float], density_g_per_ml: float, directions: int, sub_radii: int, nuclide: str
 ) -> DoseVoxelKernel:
     spacing = np.asarray(spacing_mm, dtype=np.float64)
-    edges, shell_frac = dpk_radial_energy_fractions(density_g_per_ml)
+    edges, shell_frac = dpk_radial_energy_fractions(density_g_per_ml, nuclide)
     range_mm = float(edges[-1])
     half = np.ceil(range_mm / spacing - 1e-9).astype(np.int64)
     offsets = (np.arange(sub_radii, dtype=np.float64) + 0.5) / sub_radii
@@ -230,7 +319,9 @@ def _kernel_cached(
         spacing_mm=(float(spacing[0]), float(spacing[1]), float(spacing[2])),
         density_g_per_ml=float(density_g_per_ml),
         range_mm=range_mm,
-        source="Graves SA, Flynn RT, Hyer DE. Med Phys 2019;46:5284-5293. doi:10.1002/mp.13789 (90Y, water)",
+        source=_SOURCES[nuclide],
+        nuclide=nuclide,
+        draft=KERNEL_NUCLIDES[nuclide],
     )
 
 
@@ -286,7 +377,44 @@ def y90_dose_voxel_kernel(
     >>> k.fractions.shape, round(k.self_fraction, 2)
     ((7, 7, 7), 0.4)
     """
+    return dose_voxel_kernel(spacing_mm, density_g_per_ml, "Y-90", directions=directions, sub_radii=sub_radii)
+
+
+def dose_voxel_kernel(
+    spacing_mm: tuple[float, float, float],
+    density_g_per_ml: float,
+    nuclide: str,
+    *,
+    directions: int = _DIRECTIONS_ON_SPHERE,
+    sub_radii: int = _SUB_RADII_PER_SHELL,
+) -> DoseVoxelKernel:
+    """The energy-fraction dose-voxel kernel of ``nuclide`` (see :func:`y90_dose_voxel_kernel`).
+
+    Parameters
+    ----------
+    spacing_mm : tuple of float
+        Voxel edge lengths, mm.
+    density_g_per_ml : float
+        Density of the homogeneous medium, g/mL.
+    nuclide : str
+        A key of :data:`KERNEL_NUCLIDES` (``"Y-90"``, ``"Lu-177"``).
+    directions, sub_radii : int, optional
+        Quadrature settings.
+
+    Returns
+    -------
+    DoseVoxelKernel
+        Sums to 1; ``draft`` is set for 177Lu (Loevinger parameters unverified).
+
+    Examples
+    --------
+    >>> k = dose_voxel_kernel((4.8, 4.8, 4.8), 1.04, "Lu-177")
+    >>> k.fractions.shape, k.draft
+    ((3, 3, 3), True)
+    """
     if len(spacing_mm) != 3 or not all(s > 0 for s in spacing_mm):
         raise ValueError(f"spacing must be three positive lengths in mm, got {spacing_mm}")
+    if nuclide not in KERNEL_NUCLIDES:
+        raise ValueError(f"no dose point kernel for {nuclide!r}; known: {', '.join(KERNEL_NUCLIDES)}")
     key = tuple(round(float(s), 6) for s in spacing_mm)
-    return _kernel_cached((key[0], key[1], key[2]), round(float(density_g_per_ml), 6), directions, sub_radii)
+    return _kernel_cached((key[0], key[1], key[2]), round(float(density_g_per_ml), 6), directions, sub_radii, nuclide)

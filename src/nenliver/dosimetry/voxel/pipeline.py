@@ -36,7 +36,7 @@ from nenliver.dosimetry.voxel.activity import (
 )
 from nenliver.dosimetry.voxel.convolution import KernelConvolver, nonzero_bounds
 from nenliver.dosimetry.voxel.dvh import DvhMetrics, cumulative_dvh, dvh_metrics
-from nenliver.dosimetry.voxel.kernels import DoseVoxelKernel, y90_dose_voxel_kernel
+from nenliver.dosimetry.voxel.kernels import DoseVoxelKernel, dose_voxel_kernel
 from nenliver.dosimetry.voxel.ldm import ldm_dose_gy
 from nenliver.errors import ImagingInputError, Problem
 from nenliver.imaging.volume import Volume
@@ -99,7 +99,7 @@ class VoxelDoseResult:
     notes: tuple[str, ...] = field(default=())
 
 
-_ConvolverKey = tuple[tuple[float, ...], float, int | None]
+_ConvolverKey = tuple[tuple[float, ...], float, int | None, str]
 _CONVOLVERS: dict[_ConvolverKey, tuple[DoseVoxelKernel, KernelConvolver]] = {}
 _CONVOLVERS_LOCK = threading.Lock()
 #: Convolvers kept (one per voxel grid and density): a server sees few distinct grids.
@@ -107,18 +107,21 @@ _MAX_CONVOLVERS = 4
 
 
 def kernel_convolver(
-    spacing_mm: tuple[float, float, float], density_g_per_ml: float, workers: int | None = None
+    spacing_mm: tuple[float, float, float],
+    density_g_per_ml: float,
+    workers: int | None = None,
+    nuclide: str = "Y-90",
 ) -> tuple[DoseVoxelKernel, KernelConvolver]:
-    """The 90Y kernel and its convolver for a grid (spectra kept between calls: one per grid).
+    """The kernel of ``nuclide`` (90Y by default) and its convolver for a grid (spectra kept: one per grid).
 
     Thread-safe: concurrent requests share a convolver, created once under a lock. ``workers``
     sets the FFT threads (default :func:`~nenliver.dosimetry.voxel.convolution.default_fft_workers`).
     """
-    key: _ConvolverKey = (tuple(round(s, 6) for s in spacing_mm), round(density_g_per_ml, 6), workers)
+    key: _ConvolverKey = (tuple(round(s, 6) for s in spacing_mm), round(density_g_per_ml, 6), workers, nuclide)
     with _CONVOLVERS_LOCK:
         found = _CONVOLVERS.get(key)
         if found is None:
-            kernel = y90_dose_voxel_kernel(spacing_mm, density_g_per_ml)
+            kernel = dose_voxel_kernel(spacing_mm, density_g_per_ml, nuclide)
             found = (kernel, KernelConvolver(kernel.fractions, workers=workers))
             if len(_CONVOLVERS) >= _MAX_CONVOLVERS:
                 _CONVOLVERS.pop(next(iter(_CONVOLVERS)))
