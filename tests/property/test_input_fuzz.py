@@ -130,3 +130,31 @@ def test_a_case_built_in_code_and_from_a_file_are_judged_alike(
     assert (in_code is None) == (from_file is None)
     if in_code is not None and from_file is not None:
         assert in_code.model_dump() == from_file.model_dump()
+
+
+def _prrt_bases() -> list[dict[str, Any]]:
+    folder = Path("examples/prrt")
+    images = {
+        "format": "nenliver/prrt@1",
+        "injected_activity_mbq": 7400,
+        "administered_at": "2026-03-12T10:00:00+01:00",
+        "images": [
+            {"spect": "day1.nii.gz", "time": "2026-03-13T10:00:00+01:00"},
+            {"spect": "day4.nii.gz", "time_h": 96},
+        ],
+        "masks": {"kidney_left": "kl.nii.gz"},
+        "organs": {"kidney_left": {"role": "kidney", "recovery_coefficient": 0.8}},
+        "calibration_mbq_per_count": 0.108,
+    }
+    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.yaml"))] + [images]
+
+
+@FUZZ
+@given(data=st.data(), as_json=st.booleans())
+def test_fuzzed_prrt_plans_compute_or_are_refused_naming_a_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: st.DataObject, as_json: bool
+) -> None:
+    doc = data.draw(mutated(_prrt_bases()))
+    code = main(["prrt", str(_write(doc, tmp_path, as_json)), "--json"])
+    out, err = capsys.readouterr()
+    _check_oracle(code, out, err)

@@ -24,6 +24,18 @@ SCHEMAS: dict[str, tuple[str, str, str, str]] = {
         "nenliver/sirt-result@1",
         "SIRT dosimetry result (nenliver sirt --json)",
     ),
+    "prrt": (
+        "nenliver.dosimetry.prrt.model",
+        "PrrtPlan",
+        "nenliver/prrt@1",
+        "PRRT dosimetry plan (input of nenliver prrt)",
+    ),
+    "prrt-result": (
+        "nenliver.dosimetry.prrt.model",
+        "PrrtResult",
+        "nenliver/prrt-result@1",
+        "PRRT dosimetry result (nenliver prrt --json)",
+    ),
     "dose": (
         "nenliver.service.reports",
         "VoxelDoseReport",

@@ -147,6 +147,11 @@ def _sse(basis: NDArray[np.float64], amp: NDArray[np.float64], a: NDArray[np.flo
     return np.einsum("ij,ij->i", r, r)
 
 
+def _scale(a: NDArray[np.float64]) -> float:
+    top = float(np.max(np.abs(a))) if a.size else 0.0
+    return top if top > 0 else 1.0
+
+
 def _rate_grid(low: float) -> NDArray[np.float64]:
     return np.geomspace(low, _RATE_MAX_PER_H, _GRID_POINTS)
 
@@ -179,7 +184,9 @@ def fit_mono_exp(times_h: Floats, activity_mbq: Floats, half_life_h: float) -> T
     10000.0
     """
     t = np.asarray(times_h, dtype=np.float64)
-    a = np.asarray(activity_mbq, dtype=np.float64)
+    a_raw = np.asarray(activity_mbq, dtype=np.float64)
+    scale = _scale(a_raw)
+    a = a_raw / scale  # fitted in units of the largest value: the same answer at any scale
     lam_min = _lambda_phys(half_life_h)
     grid = _rate_grid(lam_min)
     basis = np.exp(-grid[:, None] * t[None, :])
@@ -204,15 +211,15 @@ def fit_mono_exp(times_h: Floats, activity_mbq: Floats, half_life_h: float) -> T
         if best is None or sol.cost < best.cost:
             best = sol
     assert best is not None
-    a0, lam = float(best.x[0]), float(best.x[1])
-    resid = a - a0 * np.exp(-lam * t)
+    a0, lam = float(best.x[0]) * scale, float(best.x[1])
+    resid = a_raw - a0 * np.exp(-lam * t)
     sse = float(resid @ resid)
     notes = []
     if math.isclose(lam, lam_min, rel_tol=1e-6):
         notes.append("clearance rate at its lower bound (physical decay only): no biological washout resolved")
     return TacFit(
         model="mono_exp",
-        parameters={"a_mbq": a0, "lambda_per_h": lam, "r_squared": _r_squared(a, sse)},
+        parameters={"a_mbq": a0, "lambda_per_h": lam, "r_squared": _r_squared(a_raw, sse)},
         tia_mbq_h=a0 / lam,
         effective_half_life_h=math.log(2.0) / lam,
         residuals_mbq=tuple(float(x) for x in resid),
@@ -247,7 +254,9 @@ def fit_biexp_uptake(times_h: Floats, activity_mbq: Floats, half_life_h: float) 
     qurit/PyTheranostics ``fits.py`` (uptake-constrained bi-exponential, λw bounded by λ_phys).
     """
     t = np.asarray(times_h, dtype=np.float64)
-    a = np.asarray(activity_mbq, dtype=np.float64)
+    a_raw = np.asarray(activity_mbq, dtype=np.float64)
+    scale = _scale(a_raw)
+    a = a_raw / scale
     lam_min = _lambda_phys(half_life_h)
     grid = _rate_grid(lam_min)
     iw, iu = np.triu_indices(len(grid), k=1)
@@ -275,8 +284,9 @@ def fit_biexp_uptake(times_h: Floats, activity_mbq: Floats, half_life_h: float) 
             best = sol
     assert best is not None
     a0, lam_w, delta = (float(v) for v in best.x)
+    a0 *= scale
     lam_u = lam_w + delta
-    resid = a - a0 * (np.exp(-lam_w * t) - np.exp(-lam_u * t))
+    resid = a_raw - a0 * (np.exp(-lam_w * t) - np.exp(-lam_u * t))
     sse = float(resid @ resid)
     notes = []
     if math.isclose(lam_w, lam_min, rel_tol=1e-6):
@@ -293,7 +303,7 @@ def fit_biexp_uptake(times_h: Floats, activity_mbq: Floats, half_life_h: float) 
             "a_mbq": a0,
             "lambda_washout_per_h": lam_w,
             "lambda_uptake_per_h": lam_u,
-            "r_squared": _r_squared(a, sse),
+            "r_squared": _r_squared(a_raw, sse),
         },
         tia_mbq_h=a0 / lam_w - a0 / lam_u,
         effective_half_life_h=math.log(2.0) / lam_w,

@@ -155,6 +155,8 @@ def _time_of(plan: PrrtPlan, index: int, volume: Volume) -> float:
         return image.time_h
     if image.time is not None and plan.administered_at is not None:
         return hours_between(plan.administered_at, image.time)
+    if plan.single_time_point is not None and image.time is None:
+        return plan.single_time_point.time_h
     scanned = volume.metadata.get("acquisition_time") or volume.metadata.get("series_time")
     given = plan.administered_at or volume.metadata.get("administration_time")
     if scanned is not None and given is not None:
@@ -215,6 +217,12 @@ def _read_series(plan: PrrtPlan, base_dir: Path, notes: list[str]) -> list[Timed
     for i, image in enumerate(plan.images or []):
         volume = read_image(_resolve(base_dir, image.spect))
         t = _time_of(plan, i, volume)
+        stp = plan.single_time_point
+        if stp is not None and not math.isclose(t, stp.time_h, rel_tol=1e-6):
+            found = f"{stp.time_h:g} h, but the image was taken at {t:g} h"
+            raise DosimetryInputError(
+                "plan", [Problem("single_time_point.time_h", found, "the scan time of the image")]
+            )
         if out and not t > out[-1].time_h:
             raise DosimetryInputError(
                 "plan", [Problem(f"images[{i}]", f"{t:g} h is not after {out[-1].time_h:g} h", "scans in time order")]

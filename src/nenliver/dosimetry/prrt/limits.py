@@ -76,7 +76,12 @@ def _check(item: DataEntry, cumulative: float | None, this_cycle: float | None, 
         )
     else:
         status = CheckState.PASS
-        more = f"; {remaining} more cycle(s) like this one stay within it" if remaining is not None else ""
+        more = ""
+        if remaining is not None:
+            cycles = (
+                "1 more cycle like this one stays" if remaining == 1 else f"{remaining} more cycles like this one stay"
+            )
+            more = f"; {cycles} within it"
         text = f"cumulative {label} {cumulative:.2f} Gy within {limit:g} Gy{basis}{more}"
     if draft:
         text += " [draft limit: source not yet verified]"
