@@ -116,6 +116,18 @@ treatment = st.builds(
     st.one_of(st.none(), st.integers(1, 8)),
 )
 
+prrt_cycle = st.builds(
+    lambda cycle, date, doses: {"cycle": cycle, **({"date": date} if date else {}), **doses},
+    st.integers(1, 8),
+    st.one_of(st.none(), st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2024, 1, 15)).map(str)),
+    _optional(
+        injected_activity_gbq=st.floats(3.7, 7.4),
+        kidney_dose_gy=st.floats(0, 12),
+        kidney_bed_gy=st.floats(0, 14),
+        marrow_dose_gy=st.floats(0, 1),
+    ),
+)
+
 #: Whole cases with every kind of field the facts read: dates, units, treatments, counts.
 WHOLE_CASES = st.builds(
     lambda base, extra_patient, extra_tumour, extra_liver, extra_labs, treatments, extra_history, extra_workup: {
@@ -147,7 +159,11 @@ WHOLE_CASES = st.builds(
         date=st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2024, 1, 15)).map(str),
     ),
     st.one_of(st.none(), st.lists(treatment, max_size=4)),
-    _optional(sirt_lung_dose_gy_cumulative=st.floats(0, 60)),
+    _optional(
+        sirt_lung_dose_gy_cumulative=st.floats(0, 60),
+        prrt_kidney_risk_factors=st.booleans(),
+        prrt_cycles=st.lists(prrt_cycle, max_size=5, unique_by=lambda c: c["cycle"]),
+    ),
     _optional(
         maa_date=st.dates(min_value=dt.date(2023, 6, 1), max_value=dt.date(2024, 1, 15)).map(str),
         perfused_territory=st.sampled_from(["whole_liver", "right_lobe"]),

@@ -348,6 +348,23 @@ class PriorTreatment(_Strict):
     cycles: Annotated[int | None, Bounded("history.prior_treatments.cycles", physical_ranges)] = None
 
 
+class PrrtCycle(_Strict):
+    """One PRRT cycle given, with its post-therapy dosimetry where it was done (``nenliver prrt``).
+
+    Kidney figures are those of the worse kidney; list every cycle given, with the doses left out
+    where no dosimetry was done (the cumulative figures are then unknown, never zero).
+    """
+
+    cycle: Annotated[int, Bounded("history.prrt_cycles.cycle", physical_ranges)]
+    date: IsoDate | None = None
+    injected_activity_gbq: Annotated[
+        float | None, Bounded("history.prrt_cycles.injected_activity_gbq", physical_ranges)
+    ] = None
+    kidney_dose_gy: Annotated[float | None, Bounded("history.prrt_cycles.kidney_dose_gy", physical_ranges)] = None
+    kidney_bed_gy: Annotated[float | None, Bounded("history.prrt_cycles.kidney_bed_gy", physical_ranges)] = None
+    marrow_dose_gy: Annotated[float | None, Bounded("history.prrt_cycles.marrow_dose_gy", physical_ranges)] = None
+
+
 class History(_Strict):
     ascites: bool | None = None
     portal_vein_thrombosis: bool | None = None
@@ -367,6 +384,22 @@ class History(_Strict):
     sirt_lung_dose_gy_cumulative: Annotated[
         float | None, Bounded("history.sirt_lung_dose_gy_cumulative", physical_ranges)
     ] = None
+    prrt_cycles: list[PrrtCycle] | None = Field(default=None, max_length=30)
+    prrt_kidney_risk_factors: bool | None = None
+
+    @model_validator(mode="after")
+    def _prrt_cycles_once(self) -> History:
+        seen: set[int] = set()
+        problems = []
+        for i, entry in enumerate(self.prrt_cycles or ()):
+            if entry.cycle in seen:
+                problems.append(
+                    Problem(f"prrt_cycles[{i}].cycle", f"cycle {entry.cycle} listed twice", "one entry per cycle")
+                )
+            seen.add(entry.cycle)
+        if problems:
+            raise field_problems_error(problems)
+        return self
 
 
 class SirtWorkup(_Strict):
@@ -449,4 +482,6 @@ class Case(_Strict):
         ]
         for i, treatment in enumerate(self.history.prior_treatments or ()):
             dates.append((f"history.prior_treatments[{i}].date", treatment.date))
+        for i, cycle in enumerate(self.history.prrt_cycles or ()):
+            dates.append((f"history.prrt_cycles[{i}].date", cycle.date))
         return dates

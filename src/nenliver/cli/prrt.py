@@ -17,6 +17,7 @@ from typing import Any
 
 from nenliver.cli._output import printable, write_atomic
 from nenliver.dosimetry.prrt import CheckState, PrrtResult, load_prrt_plan, prrt_result_to_json
+from nenliver.report.prrt import answer_line
 from nenliver.service.prrt import run_prrt
 
 __all__ = ["format_text", "register", "run"]
@@ -44,6 +45,8 @@ def register(subparsers: Any) -> None:
         help="also write prrt-result.json, time-activity pictures (PNG) and, for image plans, "
         "dose/TIA maps and the DVH",
     )
+    parser.add_argument("--html", metavar="FILE", type=Path, help="also write the printable report (HTML)")
+    parser.add_argument("--pdf", metavar="FILE", type=Path, help="also write the printable report (PDF, WeasyPrint)")
     parser.set_defaults(func=run)
 
 
@@ -53,22 +56,29 @@ def run(args: argparse.Namespace) -> int:
     outcome = run_prrt(plan, base_dir=Path(args.plan).resolve().parent, source=str(args.plan))
     result = outcome.result
     text = prrt_result_to_json(result) if args.json else printable(format_text(result, full=args.full))
+    written: list[Path] = []
+    documents: dict[Path, str | bytes] = {}
+    if args.html is not None or args.pdf is not None:
+        from nenliver.report.prrt import render_prrt_html
+
+        html = render_prrt_html(outcome)
+        if args.html is not None:
+            documents[args.html] = html
+        if args.pdf is not None:
+            from nenliver.report.pdf import html_to_pdf
+
+            documents[args.pdf] = html_to_pdf(html)
     if args.out is not None:
         from nenliver.report.prrt import write_prrt_outputs
 
-        written = write_prrt_outputs(outcome, args.out, write=write_atomic)
-        if not args.json:
-            text += "\nWritten:\n" + "".join(f"  {p}\n" for p in written)
+        written += write_prrt_outputs(outcome, args.out, write=write_atomic)
+    for path, content in documents.items():
+        write_atomic(path, content)
+        written.append(path)
+    if written and not args.json:
+        text += "\nWritten:\n" + "".join(f"  {p}\n" for p in written)
     sys.stdout.write(text)
     return 0
-
-
-def _answer(result: PrrtResult) -> str:
-    if result.treatable_next_cycle is True:
-        return "Another cycle like this one: within every hard limit"
-    if result.treatable_next_cycle is False:
-        return "Another cycle like this one: NO — it would pass a hard limit"
-    return "Another cycle like this one: CANNOT TELL — a hard limit could not be checked"
 
 
 def format_text(result: PrrtResult, *, full: bool = False) -> str:
@@ -78,7 +88,7 @@ def format_text(result: PrrtResult, *, full: bool = False) -> str:
         f"{result.injected_activity_mbq / 1000:.3f} GBq, method {result.method}",
         f"nenliver {result.software_version} · knowledge base {result.knowledge_base_version}",
         "",
-        _answer(result),
+        answer_line(result),
         *(f"  - {line}" for line in result.deciding),
         f"  kidney BED limit: {result.kidney_limit_basis}",
         *(f"  ! check {w['path']} = {w['value']}: {w['message']}" for w in result.input_warnings),

@@ -91,6 +91,7 @@ def status_expression(rules: Sequence[Rule], compiled: Mapping[str, pl.Expr]) ->
     excluded = _any([compiled[r.id].fill_null(False) for r in rules if r.effect == "exclude"])
     hangs = indication.is_null() | _any(
         [compiled[r.id].is_null() for r in rules if r.policy == "needs_data" and r.effect != "support"]
+        + [compiled[r.id].fill_null(False) for r in rules if r.blocks]
     )
     trial = _any(
         [compiled[r.id].fill_null(False) for r in rules if r.effect == "route" and r.route_status == "trial_only"]

@@ -174,7 +174,9 @@ def decide_status(findings: list[Finding]) -> tuple[str, bool]:
     if indicated is False:
         return "not_indicated", False
     hangs = indicated is None or any(
-        f.result is None and f.rule.policy == "needs_data" and f.rule.effect != "support" for f in findings
+        (f.result is None and f.rule.policy == "needs_data" and f.rule.effect != "support")
+        or (f.rule.blocks and f.result is True)
+        for f in findings
     )
     if hangs:
         return "needs_data", True
@@ -214,6 +216,7 @@ def deciding_rules(findings: list[Finding], status: str) -> list[str]:
         waiting += [
             f for f in findings if f.result is None and f.rule.policy == "needs_data" and f.rule.effect != "support"
         ]
+        waiting += [f for f in findings if f.rule.blocks and f.result is True]
         return ids(waiting)
     if status == "trial_only":
         return ids(

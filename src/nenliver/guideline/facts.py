@@ -476,6 +476,96 @@ def _days_since_chemo(case: Case) -> FactValue:
     return float(min((case.decision_date - d).days for d in dates if isinstance(d, dt.date)))
 
 
+# --- PRRT dosimetry history (cumulative kidney and marrow figures over the cycles given) ----------
+_direct(
+    "prrt_kidney_risk_factors",
+    "bool",
+    "history.prrt_kidney_risk_factors",
+    "renal risk factors for the PRRT kidney limits (hypertension, diabetes …)",
+)
+_PRRT_PATHS = ("history.prrt_cycles", "history.prior_treatments")
+
+
+def _prrt_cycles_given(case: Case) -> float | None:
+    """PRRT cycles the prior treatments count (None when they do not count them)."""
+    treatments = case.history.prior_treatments
+    if treatments is None:
+        return None
+    counts = [t.cycles for t in treatments if t.kind == "prrt"]
+    if any(c is None for c in counts):
+        return None
+    return float(sum(c for c in counts if c is not None))
+
+
+def _prrt_cumulative(field: str) -> Callable[[Case], FactValue]:
+    """Sum of ``field`` over the listed PRRT cycles; 0 when no PRRT was given; unknown when a listed
+    cycle lacks it or the prior treatments count more PRRT cycles than are listed."""
+
+    def get(case: Case) -> FactValue:
+        cycles = case.history.prrt_cycles or []
+        if not cycles:
+            prior = _prior(("prrt",))(case)
+            return 0.0 if prior is False else None
+        values = [getattr(c, field) for c in cycles]
+        if any(v is None for v in values):
+            return None
+        given = _prrt_cycles_given(case)
+        if given is not None and given > len(cycles):
+            return None
+        return float(sum(values))
+
+    return get
+
+
+def _prrt_projected(field: str) -> Callable[[Case], FactValue]:
+    """The cumulative figure after one more cycle like the last listed one (unknown without one)."""
+    cumulative = _prrt_cumulative(field)
+
+    def get(case: Case) -> FactValue:
+        total = cumulative(case)
+        cycles = case.history.prrt_cycles or []
+        if total is None or not cycles:
+            return None
+        last = max(cycles, key=lambda c: c.cycle)
+        value = getattr(last, field)
+        return None if value is None else float(total) + float(value)
+
+    return get
+
+
+for _field, _what in (("kidney_bed_gy", "kidney BED"), ("kidney_dose_gy", "kidney absorbed dose")):
+    _register(
+        Fact(
+            f"prrt_{_field}_cumulative",
+            "number",
+            f"cumulative {_what} of the PRRT cycles given (worse kidney)",
+            _PRRT_PATHS,
+            unit="Gy",
+            derive=_prrt_cumulative(_field),
+        )
+    )
+    _register(
+        Fact(
+            f"prrt_{_field}_projected",
+            "number",
+            f"cumulative {_what} after one more cycle like the last one",
+            _PRRT_PATHS,
+            unit="Gy",
+            derive=_prrt_projected(_field),
+        )
+    )
+_register(
+    Fact(
+        "prrt_marrow_dose_gy_cumulative",
+        "number",
+        "cumulative red-marrow absorbed dose of the PRRT cycles given",
+        _PRRT_PATHS,
+        unit="Gy",
+        derive=_prrt_cumulative("marrow_dose_gy"),
+    )
+)
+
+
 @_derived("sirt_workup_done", "bool", ("sirt_workup",), "99mTc-MAA work-up done")
 def _workup_done(case: Case) -> FactValue:
     return case.sirt_workup is not None

@@ -171,6 +171,9 @@ class Rule(_Record):
     #: The dosimetry data entry (``dosimetry/data/*.yaml``) that holds the same threshold; a test
     #: keeps both equal (one value, one source).
     dosimetry_entry: str | None = None
+    #: ``require`` rules only: when the item is known to be missing (the rule is true) the option's
+    #: decision waits on it (status ``needs_data``), as for an unknown gate. Default: only listed.
+    blocks: bool = False
 
     @property
     def policy(self) -> UnknownPolicy:
@@ -186,6 +189,8 @@ class Rule(_Record):
             raise ValueError("a route rule on a therapy needs route_status")
         if self.effect in ("require", "advise") and not self.item:
             raise ValueError(f"a rule with effect {self.effect!r} needs an item key")
+        if self.blocks and (self.effect != "require" or not self.therapy):
+            raise ValueError("blocks: true belongs to require rules on a therapy")
         if self.scope == "lesion" and self.therapy != ["ablation"]:
             raise ValueError("lesion-scope rules belong to therapy [ablation]")
         pathway = self.kind == "pathway"

@@ -4,6 +4,8 @@
   per dose check, the limit as a mark, the status written beside it; colour is never the only cue).
 * :func:`ablation_figure`: for each lesion to treat, the zone the plan expects beside the zone the
   lesion needs (its diameter plus the minimum margin on each side).
+* :func:`prrt_history_figure`: the cumulative kidney BED after each PRRT cycle, the next cycle
+  projected like the last (dashed), against the threshold that applies.
 
 Each returns a ``data:image/svg+xml;base64,…`` URI (or ``None`` when there is nothing to draw);
 matplotlib is optional, and a report without it says the figures were left out.
@@ -15,7 +17,7 @@ import base64
 import io
 from typing import Any
 
-__all__ = ["ablation_figure", "plan_figures", "sirt_dose_figure"]
+__all__ = ["ablation_figure", "plan_figures", "prrt_history_figure", "sirt_dose_figure"]
 
 _STATUS_COLOUR = {"pass": "#2e7d4f", "warn": "#b7791f", "fail": "#b42318", "info": "#5b6475"}
 
@@ -107,6 +109,51 @@ def ablation_figure(lesions: list[dict[str, Any]], minimum_margin_mm: float) -> 
         plt.close(fig)
 
 
+def prrt_history_figure(history: dict[str, Any]) -> str | None:
+    """Cumulative kidney BED per cycle of a plan's PRRT ``dosimetry_history`` against its threshold."""
+    cycles = history.get("cycles") or []
+    plt = _pyplot()
+    if plt is None or not cycles or any(c.get("kidney_bed_gy") is None for c in cycles):
+        return None
+    numbers = [c["cycle"] for c in cycles]
+    totals, running = [], 0.0
+    for c in cycles:
+        running += c["kidney_bed_gy"]
+        totals.append(running)
+    limit = history["kidney_bed_limit_gy"]
+    projected = history.get("after_one_more_cycle", {}).get("kidney_bed_gy")
+    fig, ax = plt.subplots(figsize=(7.0, 3.2))
+    try:
+        ax.plot(numbers, totals, "o-", color="#3a6ea5", label="cumulative kidney BED (worse kidney)")
+        if projected is not None:
+            colour = _STATUS_COLOUR["fail" if projected > limit else "pass"]
+            ax.plot(
+                [numbers[-1], numbers[-1] + 1],
+                [totals[-1], projected],
+                "o--",
+                color=colour,
+                label=f"one more cycle like the last: {projected:.1f} Gy",
+            )
+        ax.axhline(limit, color="#1d2433", linewidth=1.5)
+        ax.text(
+            numbers[-1] + 1,
+            limit,
+            f"threshold {limit:g} Gy ({history['kidney_bed_limit_basis']}) ",
+            va="bottom",
+            ha="right",
+            fontsize=8,
+        )
+        ax.set_xticks(range(numbers[0], numbers[-1] + 2))
+        ax.set_xlabel("PRRT cycle")
+        ax.set_ylabel("kidney BED (Gy)")
+        ax.set_ylim(0, max(limit, projected or 0, totals[-1]) * 1.15)
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+        ax.spines[["top", "right"]].set_visible(False)
+        return _svg_uri(fig)
+    finally:
+        plt.close(fig)
+
+
 def plan_figures(plan: dict[str, Any]) -> dict[str, str]:
     """The figures a plan@1 has data for, by option (``sirt``, ``ablation``)."""
     figures: dict[str, str] = {}
@@ -116,6 +163,10 @@ def plan_figures(plan: dict[str, Any]) -> dict[str, str]:
             uri = sirt_dose_figure(details["dosimetry"])
             if uri:
                 figures["sirt"] = uri
+        elif option["therapy"] == "prrt" and details.get("dosimetry_history"):
+            uri = prrt_history_figure(details["dosimetry_history"])
+            if uri:
+                figures["prrt"] = uri
         elif option["therapy"] == "ablation" and details.get("lesions"):
             uri = ablation_figure(details["lesions"], details["margin_policy"]["minimum_mm"])
             if uri:

@@ -76,7 +76,19 @@ def plan_context(
         "figures": plan_figures(plan),
         "figures_missing": not figures_available(),
         "full_hint": full_hint,
+        "fmt_gy": format_gy,
     }
+
+
+def format_gy(value: float | None) -> str:
+    """A dose for reading (two decimals, Gy), or ``unknown``.
+
+    Examples
+    --------
+    >>> format_gy(16.799999999999997), format_gy(None)
+    ('16.80 Gy', 'unknown')
+    """
+    return "unknown" if value is None else f"{value:.2f} Gy"
 
 
 def render_html(plan: dict[str, Any], full: bool = False, case: Case | None = None) -> str:

@@ -6,11 +6,15 @@
 * image plans: ``dvh.png`` (cumulative DVH per structure), ``dose_gy.nii.gz`` and ``tia_mbq_h.nii.gz``
   on the grid of the first scan.
 
-Every number drawn is in the result. Output files are written whole or not at all.
+:func:`render_prrt_html` (and ``--pdf`` through WeasyPrint) is the printable report of the cycle: the
+answer and deciding figures, the organ table, every check with its source, the time-activity
+pictures and, for image plans, the DVH. Every number drawn is in the result. Output files are
+written whole or not at all.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 from collections.abc import Callable
@@ -24,7 +28,7 @@ from nenliver.dosimetry.prrt import PrrtOrganResult, prrt_result_to_json
 if TYPE_CHECKING:
     from nenliver.service.prrt import PrrtRun
 
-__all__ = ["dvh_png", "tac_png", "write_prrt_outputs"]
+__all__ = ["dvh_png", "render_prrt_html", "tac_png", "write_prrt_outputs"]
 
 
 def _pyplot() -> Any:
@@ -157,3 +161,33 @@ def write_prrt_outputs(run: PrrtRun, out_dir: Path, *, write: Callable[[Path, st
                 write(out_dir / name, path.read_bytes())
             written.append(out_dir / name)
     return written
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def answer_line(result: Any) -> str:
+    """The cycle-level answer in words (the terminal, HTML and PDF views share it)."""
+    if result.treatable_next_cycle is True:
+        return "Another cycle like this one: within every hard limit"
+    if result.treatable_next_cycle is False:
+        return "Another cycle like this one: NO — it would pass a hard limit"
+    return "Another cycle like this one: CANNOT TELL — a hard limit could not be checked"
+
+
+def render_prrt_html(run: PrrtRun) -> str:
+    """The printable report of one cycle (self-contained HTML: inline CSS, PNG figures as data URIs)."""
+    from nenliver.report.html import environment, format_gy
+
+    result = run.result
+    tacs = {name: _data_uri(tac_png(name, organ, result.half_life_h)) for name, organ in result.organs.items()}
+    dvh = None
+    if run.voxel is not None and run.voxel.dose_gy is not None:
+        dvh = _data_uri(dvh_png(run.voxel.dvh))
+    text: str = (
+        environment()
+        .get_template("prrt.html.j2")
+        .render(r=result, answer=answer_line(result), tacs=tacs, dvh=dvh, fmt_gy=format_gy)
+    )
+    return text

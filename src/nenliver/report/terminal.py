@@ -161,7 +161,24 @@ def _board_options(plan: dict[str, Any], s: _Style) -> list[str]:
             out += _lesion_lines(o["details"], full=False)
         if o["therapy"] == "sirt" and o["status"] not in _RULED_OUT and o["details"].get("summary"):
             out.append(f"      dosimetry: {o['details']['summary']}")
+        if o["therapy"] == "prrt" and o["details"].get("dosimetry_history"):
+            out.append(f"      {_prrt_history_line(o['details']['dosimetry_history'])}")
     return out
+
+
+def _prrt_history_line(history: dict[str, Any]) -> str:
+    def gy(value: float | None) -> str:
+        return "unknown" if value is None else f"{value:.1f} Gy"
+
+    cumulative = history["cumulative"]
+    line = (
+        f"PRRT so far ({len(history['cycles'])} cycle(s)): kidney BED {gy(cumulative['kidney_bed_gy'])} of "
+        f"{history['kidney_bed_limit_gy']:g} Gy ({history['kidney_bed_limit_basis']}), kidney dose "
+        f"{gy(cumulative['kidney_dose_gy'])}, marrow {gy(cumulative['marrow_dose_gy'])}"
+    )
+    if history.get("cycles_remaining_within_bed_limit") is not None:
+        line += f"; {history['cycles_remaining_within_bed_limit']} more cycle(s) like the last within the BED limit"
+    return line
 
 
 def _missing_summary(plan: dict[str, Any], s: _Style) -> list[str]:

@@ -38,6 +38,8 @@ __all__ = [
     "Outcome",
     "Pathway",
     "Plan",
+    "PrrtDetails",
+    "PrrtHistory",
     "SirtDetails",
     "Software",
     "Status",
@@ -222,6 +224,25 @@ class SirtDetails(_Out):
     notes: list[str] | None = None
 
 
+class PrrtHistory(_Out):
+    """The patient's PRRT cycles with their dosimetry and the cumulative kidney and marrow figures."""
+
+    cycles: list[dict[str, Any]]
+    cumulative: dict[str, float | None]
+    after_one_more_cycle: dict[str, float | None]
+    kidney_bed_limit_gy: float
+    kidney_bed_limit_basis: str
+    kidney_bed_limit_source: str
+    cycles_remaining_within_bed_limit: int | None
+    note: str
+
+
+class PrrtDetails(_Out):
+    """PRRT option details: the dosimetry history of earlier cycles (``nenliver prrt`` per cycle)."""
+
+    dosimetry_history: PrrtHistory
+
+
 class WithheldDetails(_Out):
     """Prescription-like details withheld because the option is contraindicated or not indicated."""
 
@@ -242,7 +263,7 @@ class Option(_Out):
     deciding: list[str]
     findings: list[Finding]
     missing: list[MissingInput]
-    details: AblationDetails | SirtDetails | WithheldDetails | EmptyDetails
+    details: AblationDetails | SirtDetails | PrrtDetails | WithheldDetails | EmptyDetails
     outcomes: list[Outcome]
 
 

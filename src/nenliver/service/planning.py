@@ -6,6 +6,8 @@ Order of work, in :func:`plan_case`:
 2. lesion rules, then the per-lesion ablation plan (:func:`plan_ablation`); the lesions to treat
    (every lesion, or the progressing ones in oligoprogression, :func:`~nenliver.guideline.engine.ablation_targets`);
 3. SIRT dosimetry from the MAA work-up (:func:`~nenliver.service.sirt_attachment.sirt_for_case`);
+   the PRRT dosimetry history on the ``prrt`` option
+   (:func:`~nenliver.service.prrt_attachment.prrt_history_details`);
 4. the facts these produce (lesions no modality covers, predicted lung dose …) join the case facts,
    and every case rule is evaluated, then the statuses and the Figure 1 pathway
    (:func:`~nenliver.guideline.engine.evaluate_case`);
@@ -28,6 +30,7 @@ from nenliver.guideline.engine import Decision, Finding, ablation_targets, evalu
 from nenliver.guideline.facts import FactValue, case_facts
 from nenliver.guideline.loader import KnowledgeBase, load_knowledge_base
 from nenliver.service.contracts import Plan
+from nenliver.service.prrt_attachment import prrt_history_details
 from nenliver.service.sirt_attachment import sirt_for_case
 
 PLAN_FORMAT = "nenliver/plan@1"
@@ -141,7 +144,8 @@ def plan_case(case: Case, kb: KnowledgeBase | None = None) -> Plan:
         external["lesions_without_ablation_modality"] = float(sum(p.modality is None for p in treated))
         external["lesions_with_modality_caution"] = float(sum(bool(p.cautions) for p in treated if p.modality))
     decision = evaluate_case(case, external, kb, lesion_findings)
-    return Plan.model_validate(_plan_data(case, decision, lesion_plans, lesion_findings, sirt.details, targets))
+    prrt = prrt_history_details(case, base_facts)
+    return Plan.model_validate(_plan_data(case, decision, lesion_plans, lesion_findings, sirt.details, targets, prrt))
 
 
 RULED_OUT = ("contraindicated", "not_indicated")
@@ -194,6 +198,7 @@ def _plan_data(
     lesion_findings: dict[str, list[Finding]],
     sirt_details: dict[str, Any],
     targets: frozenset[str] | None = None,
+    prrt_details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     kb = decision.kb
     labels = kb.meta["therapy_labels"]
@@ -206,6 +211,8 @@ def _plan_data(
             details = _ablation_details(option, lesion_plans, lesion_findings, targets, case)
         elif option.therapy == "sirt":
             details = _sirt_details(option, sirt_details)
+        elif option.therapy == "prrt" and prrt_details:
+            details = dict(prrt_details)
         options.append(
             {
                 "therapy": option.therapy,

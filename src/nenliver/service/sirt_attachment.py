@@ -15,6 +15,9 @@ from nenliver.case.model import Case
 from nenliver.errors import DosimetryInputError
 from nenliver.guideline.facts import FactValue
 
+#: Decimals (Gy) the dosimetry facts are rounded to before the rules compare them with thresholds.
+FACT_DECIMALS = 9
+
 
 @dataclass(frozen=True)
 class SirtAttachment:
@@ -64,10 +67,12 @@ def sirt_for_case(case: Case) -> SirtAttachment:
     doses = result.doses_gy
     lung = doses.lung
     tumour = result.inverse.tumour_dose_gy if result.inverse is not None else doses.tumour
+    # Inverse planning stops the activity at a limit, so a dose sits on that limit by construction;
+    # rounding to 1e-9 Gy keeps float round-off from carrying it across (the cohort rounds alike).
     facts: dict[str, FactValue] = {
-        "sirt_predicted_lung_dose_gy": lung,
-        "sirt_predicted_cumulative_lung_dose_gy": None if prior is None else lung + prior,
-        "sirt_achievable_tumour_dose_gy": tumour,
+        "sirt_predicted_lung_dose_gy": round(lung, FACT_DECIMALS),
+        "sirt_predicted_cumulative_lung_dose_gy": None if prior is None else round(lung + prior, FACT_DECIMALS),
+        "sirt_achievable_tumour_dose_gy": None if tumour is None else round(tumour, FACT_DECIMALS),
     }
     notes = []
     if workup.perfused_territory not in (None, "whole_liver"):

@@ -335,7 +335,7 @@ def trapezoid_tia(times_h: Floats, activity_mbq: Floats, half_life_h: float, tai
 
     Examples
     --------
-    >>> round(trapezoid_tia([1.0, 2.0], [1.0, 1.0], 1e9, TailKind.PHYSICAL).tia_mbq_h / 1e9, 3)
+    >>> round(float(trapezoid_tia([1.0, 2.0], [1.0, 1.0], 1e9, TailKind.PHYSICAL).tia_mbq_h) / 1e9, 3)
     1.443
     """
     t = np.asarray(times_h, dtype=np.float64)

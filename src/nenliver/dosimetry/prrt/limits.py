@@ -18,7 +18,10 @@ from collections.abc import Iterable
 from nenliver.dosimetry.constants import DataEntry, load_data, numbers
 from nenliver.dosimetry.prrt.model import CheckState, OrganRole, PrrtCheck
 
-__all__ = ["kidney_bed_limit_name", "organ_checks", "plausibility_check"]
+__all__ = ["cycles_within", "kidney_bed_limit_name", "organ_checks", "plausibility_check"]
+
+#: More further cycles than this are not counted (a per-cycle value near zero): reported as unknown.
+_MAX_COUNTED_CYCLES = 100
 
 
 _RISK_BASIS = {
@@ -26,6 +29,22 @@ _RISK_BASIS = {
     False: " (no renal risk factors)",
     None: " (risk factors not recorded: the stricter limit)",
 }
+
+
+def cycles_within(limit: float, cumulative: float, per_cycle: float) -> int | None:
+    """How many more cycles of ``per_cycle`` keep ``cumulative`` within ``limit`` (None: not countable).
+
+    Examples
+    --------
+    >>> cycles_within(28.0, 19.1, 7.1), cycles_within(28.0, 30.0, 7.1), cycles_within(28.0, 1.0, 0.0)
+    (1, 0, None)
+    """
+    if not per_cycle > 0:
+        return None
+    count = (limit - cumulative) / per_cycle
+    if not math.isfinite(count) or count > _MAX_COUNTED_CYCLES:
+        return None
+    return max(0, math.floor(count + 1e-12))
 
 
 def kidney_bed_limit_name(risk_factors: bool | None) -> str:
@@ -60,8 +79,8 @@ def _check(item: DataEntry, cumulative: float | None, this_cycle: float | None, 
         }[risk_factors]
     projected = None if cumulative is None or this_cycle is None else cumulative + this_cycle
     remaining = None
-    if cumulative is not None and this_cycle is not None and this_cycle > 0:
-        remaining = max(0, math.floor((limit - cumulative) / this_cycle + 1e-12))
+    if cumulative is not None and this_cycle is not None:
+        remaining = cycles_within(limit, cumulative, this_cycle)
     if cumulative is None:
         status = CheckState.UNKNOWN
         text = f"cumulative {label} unknown (an earlier cycle lacks it): cannot be checked against {limit:g} Gy{basis}"

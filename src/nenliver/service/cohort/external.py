@@ -25,6 +25,7 @@ from nenliver.dosimetry.enums import ConventionKind, DeviceKind
 from nenliver.guideline.cohort import compile_condition
 from nenliver.guideline.loader import KnowledgeBase
 from nenliver.service.cohort.facts import lesion_fact_columns
+from nenliver.service.sirt_attachment import FACT_DECIMALS
 
 __all__ = ["MODALITIES", "ablation_fact_frame", "sirt_fact_columns"]
 
@@ -71,12 +72,13 @@ def sirt_fact_columns() -> list[pl.Expr]:
     def only(expr: pl.Expr) -> pl.Expr:
         return pl.when(valid).then(expr).otherwise(pl.lit(None, pl.Float64))
 
+    # Rounded as sirt_for_case rounds them: a dose on a limit by construction stays on it.
     return [
-        only(lung).alias("sirt_predicted_lung_dose_gy"),
-        only(pl.when(prior.is_null()).then(pl.lit(None, pl.Float64)).otherwise(lung + prior)).alias(
-            "sirt_predicted_cumulative_lung_dose_gy"
-        ),
-        only(tn * normal_gy).alias("sirt_achievable_tumour_dose_gy"),
+        only(lung).round(FACT_DECIMALS).alias("sirt_predicted_lung_dose_gy"),
+        only(pl.when(prior.is_null()).then(pl.lit(None, pl.Float64)).otherwise(lung + prior))
+        .round(FACT_DECIMALS)
+        .alias("sirt_predicted_cumulative_lung_dose_gy"),
+        only(tn * normal_gy).round(FACT_DECIMALS).alias("sirt_achievable_tumour_dose_gy"),
     ]
 
 

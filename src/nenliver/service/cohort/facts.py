@@ -206,6 +206,46 @@ def _days_since_chemo() -> pl.Expr:
     return pl.when(unknown).then(_NULL_NUMBER).otherwise(_days(_col("decision_date"), dates.list.max()))
 
 
+def _prrt_cycles_given() -> pl.Expr:
+    """PRRT cycles counted by the prior treatments (null when a PRRT entry has no count)."""
+    treatments = _col("history.prior_treatments")
+    prrt = treatments.list.eval(pl.element().filter(pl.element().struct.field("kind") == "prrt").struct.field("cycles"))
+    unknown = treatments.is_null() | prrt.list.eval(pl.element().is_null()).list.any()
+    return pl.when(unknown).then(_NULL_NUMBER).otherwise(prrt.list.sum().cast(pl.Float64))
+
+
+def _prrt_cumulative(field: str) -> Callable[[], pl.Expr]:
+    def expr() -> pl.Expr:
+        cycles = _col("history.prrt_cycles")
+        values = cycles.list.eval(pl.element().struct.field(field))
+        listed = cycles.list.len().fill_null(0)
+        given = _prrt_cycles_given()
+        none_listed = pl.when(_prior(("prrt",))() == False).then(pl.lit(0.0)).otherwise(_NULL_NUMBER)  # noqa: E712
+        unknown = values.list.eval(pl.element().is_null()).list.any() | (given.is_not_null() & (given > listed))
+        return (
+            pl.when(listed == 0)
+            .then(none_listed)
+            .when(unknown)
+            .then(_NULL_NUMBER)
+            .otherwise(values.list.sum().cast(pl.Float64))
+        )
+
+    return expr
+
+
+def _prrt_projected(field: str) -> Callable[[], pl.Expr]:
+    def expr() -> pl.Expr:
+        cycles = _col("history.prrt_cycles")
+        last = cycles.list.eval(
+            pl.element().sort_by(pl.element().struct.field("cycle")).last().struct.field(field)
+        ).list.first()
+        total = _prrt_cumulative(field)()
+        listed = cycles.list.len().fill_null(0)
+        return pl.when((listed == 0) | total.is_null() | last.is_null()).then(_NULL_NUMBER).otherwise(total + last)
+
+    return expr
+
+
 def _workup_done() -> pl.Expr:
     from nenliver.service.cohort.table import case_columns
 
@@ -234,6 +274,11 @@ _DERIVED: dict[str, Callable[[], pl.Expr]] = {
     "prior_sirt": _prior(("sirt",)),
     "days_since_chemotherapy": _days_since_chemo,
     "sirt_workup_done": _workup_done,
+    "prrt_kidney_bed_gy_cumulative": _prrt_cumulative("kidney_bed_gy"),
+    "prrt_kidney_bed_gy_projected": _prrt_projected("kidney_bed_gy"),
+    "prrt_kidney_dose_gy_cumulative": _prrt_cumulative("kidney_dose_gy"),
+    "prrt_kidney_dose_gy_projected": _prrt_projected("kidney_dose_gy"),
+    "prrt_marrow_dose_gy_cumulative": _prrt_cumulative("marrow_dose_gy"),
 }
 
 

@@ -23,7 +23,7 @@ from nenliver.guideline.schema import THERAPIES
 from nenliver.service.cohort.evaluate import decide_frame
 from nenliver.service.cohort.external import ablation_fact_frame, sirt_fact_columns
 from nenliver.service.cohort.facts import case_fact_columns
-from nenliver.service.cohort.table import case_columns, normalise
+from nenliver.service.cohort.table import LIST_COLUMNS, case_columns, normalise
 
 __all__ = ["OUTPUT_COLUMNS", "evaluate_cohort", "row_from_case", "run_cohort", "scan_table"]
 
@@ -151,7 +151,7 @@ def row_from_case(document: Mapping[str, Any]) -> dict[str, Any]:
     def walk(node: Mapping[str, Any], prefix: str) -> None:
         for key, value in node.items():
             path = f"{prefix}{key}"
-            if path in ("liver.lesions", "history.prior_treatments"):
+            if path in LIST_COLUMNS:
                 row[path] = None if value is None else json.dumps(value)
             elif isinstance(value, Mapping) and path.startswith("labs.") and "value" in value:
                 row[path] = value.get("value")
@@ -163,5 +163,5 @@ def row_from_case(document: Mapping[str, Any]) -> dict[str, Any]:
 
     walk(document, "")
     row.pop("format", None)
-    known = {c.path for c in case_columns()} | {"id", "liver.lesions", "history.prior_treatments"}
+    known = {c.path for c in case_columns()} | {"id", *LIST_COLUMNS}
     return {k: v for k, v in {**row, **lab_units_columns}.items() if k in known or k.endswith(".unit")}

@@ -8,6 +8,7 @@ Besides them:
 * ``liver.lesions``: the lesion list as JSON text (or a Parquet list of structs), the same objects
   as in a case file;
 * ``history.prior_treatments``: the same, for prior treatments;
+* ``history.prrt_cycles``: the same, for the PRRT cycles given and their dosimetry;
 * ``liver.largest_lesion_mm``: the largest diameter, for tables that hold no lesion list.
 
 Every check is a column expression, so a bad value marks its row (row number and field in the
@@ -32,6 +33,8 @@ from nenliver.case.model import Case, lab_units, physical_ranges
 __all__ = [
     "COHORT_ONLY",
     "LESION",
+    "LIST_COLUMNS",
+    "PRRT_CYCLE",
     "TREATMENT",
     "ColumnSpec",
     "case_columns",
@@ -55,6 +58,22 @@ LESION = pl.Struct(
     }
 )
 TREATMENT = pl.Struct({"kind": pl.String, "date": pl.String, "target": pl.String, "cycles": pl.Int64})
+PRRT_CYCLE = pl.Struct(
+    {
+        "cycle": pl.Int64,
+        "date": pl.String,
+        "injected_activity_gbq": pl.Float64,
+        "kidney_dose_gy": pl.Float64,
+        "kidney_bed_gy": pl.Float64,
+        "marrow_dose_gy": pl.Float64,
+    }
+)
+#: Columns holding lists of objects (JSON text or Parquet lists of structs), with their types.
+LIST_COLUMNS = {
+    "liver.lesions": pl.List(LESION),
+    "history.prior_treatments": pl.List(TREATMENT),
+    "history.prrt_cycles": pl.List(PRRT_CYCLE),
+}
 
 
 @dataclass(frozen=True)
@@ -191,7 +210,7 @@ def _as_enum(spec: ColumnSpec) -> tuple[pl.Expr, pl.Expr]:
 def _lists(frame: pl.LazyFrame, schema: Mapping[str, pl.DataType]) -> tuple[list[pl.Expr], list[pl.Expr]]:
     """Lesion and treatment list columns (JSON text or lists of structs) and their errors."""
     columns, errors = [], []
-    for name, dtype in (("liver.lesions", pl.List(LESION)), ("history.prior_treatments", pl.List(TREATMENT))):
+    for name, dtype in LIST_COLUMNS.items():
         if name not in schema:
             columns.append(pl.lit(None, dtype).alias(name))
             continue
@@ -221,7 +240,38 @@ def _lists(frame: pl.LazyFrame, schema: Mapping[str, pl.DataType]) -> tuple[list
             f"out of range (expected a number in [{v_spec['min']:g}, {v_spec['max']:g}] mm)",
         ),
     ]
+    errors += _prrt_cycle_errors()
     return columns, errors
+
+
+def _prrt_cycle_errors() -> list[pl.Expr]:
+    """Range and uniqueness checks of the PRRT cycle list (as the case model's)."""
+    cycles = pl.col("history.prrt_cycles")
+    errors = []
+    for field in ("cycle", "injected_activity_gbq", "kidney_dose_gy", "kidney_bed_gy", "marrow_dose_gy"):
+        path = f"history.prrt_cycles.{field}"
+        spec = physical_ranges()[path]
+        values = cycles.list.eval(pl.element().struct.field(field))
+        low = (pl.element() <= spec["min"]) if spec.get("exclusive_min") else (pl.element() < spec["min"])
+        high = (pl.element() >= spec["max"]) if spec.get("exclusive_max") else (pl.element() > spec["max"])
+        bracket = (
+            ("(" if spec.get("exclusive_min") else "[")
+            + f"{spec['min']:g}, {spec['max']:g}"
+            + (")" if spec.get("exclusive_max") else "]")
+        )
+        errors.append(
+            _error(
+                values.list.eval(low | high).list.any(),
+                path,
+                f"out of range (expected a number in {bracket} {spec['unit']})",
+            )
+        )
+    numbers = cycles.list.eval(pl.element().struct.field("cycle"))
+    errors.append(_error(numbers.list.eval(pl.element().is_null()).list.any(), "history.prrt_cycles.cycle", "missing"))
+    errors.append(
+        _error(numbers.list.n_unique() != numbers.list.len(), "history.prrt_cycles.cycle", "a cycle listed twice")
+    )
+    return errors
 
 
 def normalise(frame: pl.LazyFrame) -> pl.LazyFrame:
@@ -296,6 +346,17 @@ def _cross_field_errors() -> list[pl.Expr]:
         )
     )
     errors.append(_error(dates.list.max() > on, "history.prior_treatments.date", "after the decision date"))
+    prrt_texts = pl.col("history.prrt_cycles").list.eval(pl.element().struct.field("date"))
+    prrt_dates = prrt_texts.list.eval(pl.element().str.to_date("%Y-%m-%d", strict=False))
+    errors.append(
+        _error(
+            prrt_texts.list.eval(pl.element().is_not_null()).list.sum()
+            != prrt_dates.list.eval(pl.element().is_not_null()).list.sum(),
+            "history.prrt_cycles.date",
+            "not a date (YYYY-MM-DD)",
+        )
+    )
+    errors.append(_error(prrt_dates.list.max() > on, "history.prrt_cycles.date", "after the decision date"))
     kinds = list(get_args(PriorTreatmentKind))
     errors.append(
         _error(
