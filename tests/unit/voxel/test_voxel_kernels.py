@@ -90,3 +90,47 @@ def test_rejects_bad_spacing(spacing: tuple[float, ...]) -> None:
 def test_rejects_non_positive_density() -> None:
     with pytest.raises(ValueError, match="density"):
         dpk_radial_energy_fractions(0.0)
+
+
+# --- 177Lu kernel (Loevinger point-source function, draft) ------------------------------------------
+
+
+def test_lu177_kernel_is_normalised_symmetric_and_marked_draft() -> None:
+    from nenliver.dosimetry.voxel.kernels import dose_voxel_kernel
+
+    kernel = dose_voxel_kernel((4.42, 4.42, 4.42), 1.04, "Lu-177")
+    assert kernel.fractions.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(kernel.fractions, kernel.fractions[::-1, ::-1, ::-1])
+    assert kernel.draft and kernel.nuclide == "Lu-177" and "Loevinger" in kernel.source
+    assert kernel.fractions.shape == (3, 3, 3)  # range about 2 mm: one neighbour each side
+    assert 0.85 < kernel.self_fraction < 0.95
+
+
+def test_lu177_quadrature_has_converged() -> None:
+    from nenliver.dosimetry.voxel.kernels import dose_voxel_kernel
+
+    for spacing in ((4.8, 4.8, 4.8), (2.2, 2.2, 3.0)):
+        coarse = dose_voxel_kernel(spacing, 1.04, "Lu-177").fractions
+        fine = dose_voxel_kernel(spacing, 1.04, "Lu-177", directions=8192, sub_radii=6).fractions
+        big = fine > 1e-3 * fine.max()
+        np.testing.assert_allclose(coarse[big], fine[big], rtol=3e-3)
+
+
+def test_lu177_s_values_use_the_electron_energy() -> None:
+    from nenliver.dosimetry.constants import number
+    from nenliver.dosimetry.voxel.kernels import dose_voxel_kernel
+
+    kernel = dose_voxel_kernel((4.0, 4.0, 4.0), 1.04, "Lu-177")
+    mass_kg = 1.04 * 0.064 / 1000.0
+    total = kernel.s_values_mgy_per_mbq_s().sum() * mass_kg
+    expected = number("lu177_electron_energy_per_decay") * number("joule_per_mev") * 1e6 * 1e3
+    assert total == pytest.approx(expected, rel=1e-9)
+
+
+def test_unknown_nuclide_is_refused() -> None:
+    from nenliver.dosimetry.voxel.kernels import dose_voxel_kernel
+
+    with pytest.raises(ValueError, match="no dose point kernel"):
+        dose_voxel_kernel((4.0, 4.0, 4.0), 1.0, "I-131")
+    with pytest.raises(ValueError, match="no dose point kernel"):
+        dpk_radial_energy_fractions(1.0, "I-131")
