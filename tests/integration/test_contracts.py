@@ -71,6 +71,14 @@ def test_sirt_json_conforms(capsys: pytest.CaptureFixture[str], plan: str) -> No
     _conforms("sirt-result", _run(capsys, "sirt", str(path), "--json"))
 
 
+@pytest.mark.parametrize("plan", sorted(p.name for p in (ROOT / "examples" / "prrt").glob("*.yaml")))
+def test_prrt_json_conforms(capsys: pytest.CaptureFixture[str], plan: str) -> None:
+    path = ROOT / "examples" / "prrt" / plan
+    data = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
+    jsonschema.validate(data, json_schema("prrt"), cls=jsonschema.Draft202012Validator)
+    _conforms("prrt-result", _run(capsys, "prrt", str(path), "--json"))
+
+
 def test_rules_json_conforms(capsys: pytest.CaptureFixture[str]) -> None:
     _conforms("rules", _run(capsys, "rules", "list", "--json"))
 
