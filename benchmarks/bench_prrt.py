@@ -105,6 +105,7 @@ def ours(images: list[np.ndarray], masks: dict[str, np.ndarray], repeats: int) -
         TimedImage(volume.with_array(img), t, img * np.float32(MBQ_PER_COUNT), organ_masks)
         for t, img in zip(TIMES, images, strict=True)
     ]
+
     def run() -> dict[str, float]:
         result = dose_from_series(plan, series)
         t0 = time.perf_counter()
