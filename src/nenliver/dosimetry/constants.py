@@ -24,7 +24,17 @@ import yaml
 from nenliver._cited import CitedNumber, cited
 from nenliver.errors import KnowledgeDataError
 
-__all__ = ["REQUIRED_KEYS", "TAGS", "DataEntry", "data_files", "entry", "load_data", "number", "numbers"]
+__all__ = [
+    "REQUIRED_KEYS",
+    "TAGS",
+    "DataEntry",
+    "data_files",
+    "entry",
+    "field_ranges",
+    "load_data",
+    "number",
+    "numbers",
+]
 
 #: Keys every data entry must carry.
 REQUIRED_KEYS = ("value", "unit", "source", "locator", "tag")
@@ -239,3 +249,30 @@ def numbers(name: str) -> tuple[float, ...]:
     if not isinstance(value, tuple):
         raise KnowledgeDataError(f"data entry {name!r} is not a list of numbers")
     return value
+
+
+@lru_cache(maxsize=4)
+def field_ranges(key: str) -> dict[str, dict[str, Any]]:
+    """Physical ranges of input fields: entries with an ``extra`` ``key`` naming the field.
+
+    ``key`` is ``"field"`` for the SIRT plan (``plan_ranges.yaml``) and ``"prrt_field"`` for the PRRT
+    plan (``prrt.yaml``); each spec holds ``min``, ``max``, ``unit``, ``source`` and the entry's
+    extras (``exclusive_min``, ``integer``, ``slips``, ``plausible`` …), as :class:`Bounded` reads them.
+
+    Examples
+    --------
+    >>> field_ranges("prrt_field")["cycle"]["integer"]
+    True
+    """
+    table: dict[str, dict[str, Any]] = {}
+    for item in load_data().values():
+        if key in item.extra:
+            low, high = numbers(item.name)
+            table[str(item.extra[key])] = {
+                **item.extra,
+                "min": low,
+                "max": high,
+                "unit": item.unit,
+                "source": f"{item.source} [{item.locator}]",
+            }
+    return table

@@ -11,7 +11,6 @@ pydantic field error (a ``ValueError``) naming the field path.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
@@ -24,7 +23,7 @@ from pydantic import (
 )
 
 from nenliver._validation import Bounded, InputWarning, IsoTime, field_problems_error, plausibility_warning
-from nenliver.dosimetry.constants import load_data, number, numbers
+from nenliver.dosimetry.constants import field_ranges, number
 from nenliver.dosimetry.enums import (
     CheckStatus,
     CompartmentKind,
@@ -69,21 +68,9 @@ def plan_input_warnings(plan: SirtPlan) -> list[InputWarning]:
     return out
 
 
-@cache
 def plan_ranges() -> dict[str, dict[str, Any]]:
     """Physical ranges of plan fields from ``data/plan_ranges.yaml``: field path → range spec."""
-    table: dict[str, dict[str, Any]] = {}
-    for item in load_data().values():
-        if "field" in item.extra:
-            low, high = numbers(item.name)
-            table[str(item.extra["field"])] = {
-                **item.extra,
-                "min": low,
-                "max": high,
-                "unit": item.unit,
-                "source": f"{item.source} [{item.locator}]",
-            }
-    return table
+    return field_ranges("field")
 
 
 def _in(field: str) -> Bounded:

@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from nenliver.dosimetry._units import hours_between
 from nenliver.dosimetry.constants import number
 from nenliver.dosimetry.decay import half_life_h
-from nenliver.dosimetry.prrt.dose import ldm_gy_kg_per_mbq_h
+from nenliver.dosimetry.prrt.dose import hanscheid_tia_mbq_h, ldm_gy_kg_per_mbq_h, madsen_tia_mbq_h
 from nenliver.dosimetry.prrt.evaluate import Tac
 from nenliver.dosimetry.prrt.fit import TailKind
 from nenliver.dosimetry.prrt.model import PrrtPlan, SinglePointMethod
@@ -282,13 +282,13 @@ def dose_from_series(plan: PrrtPlan, series: Sequence[TimedImage], notes: list[s
     half_life = half_life_h(plan.radionuclide)
     stp = plan.single_time_point
     if stp is not None:
-        a = series[0].activity_mbq
+        # TIA per MBq at the scan time, from the organ-level formulas, applied to every voxel
         if stp.method is SinglePointMethod.HANSCHEID:
-            tia = a * np.float32(2.0 * stp.time_h / math.log(2.0))
+            per_mbq = hanscheid_tia_mbq_h(1.0, stp.time_h)
         else:
             assert stp.effective_half_life_h is not None
-            lam = math.log(2.0) / stp.effective_half_life_h
-            tia = a * np.float32(math.exp(lam * stp.time_h) / lam)
+            per_mbq = madsen_tia_mbq_h(1.0, stp.time_h, stp.effective_half_life_h)
+        tia = series[0].activity_mbq * np.float32(per_mbq)
     else:
         tail = TailKind.PHYSICAL if plan.tail is TailKind.PHYSICAL else TailKind.LAST_TWO_POINTS
         if plan.tail is TailKind.FITTED:

@@ -12,13 +12,12 @@ problem names its field path (``organs.kidney_left.activity_mbq[2]``).
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import cache
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from nenliver._validation import Bounded, InputWarning, IsoTime, field_problems_error, plausibility_warning
-from nenliver.dosimetry.constants import load_data, numbers
+from nenliver.dosimetry.constants import field_ranges
 from nenliver.dosimetry.prrt.fit import FitKind, TailKind
 from nenliver.errors import Problem
 
@@ -46,21 +45,9 @@ RESULT_FORMAT: Final = "nenliver/prrt-result@1"
 _NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
 
 
-@cache
 def prrt_ranges() -> dict[str, dict[str, Any]]:
     """Physical ranges of PRRT plan fields from ``data/prrt.yaml``: field name → range spec."""
-    table: dict[str, dict[str, Any]] = {}
-    for item in load_data().values():
-        if "prrt_field" in item.extra:
-            low, high = numbers(item.name)
-            table[str(item.extra["prrt_field"])] = {
-                **item.extra,
-                "min": low,
-                "max": high,
-                "unit": item.unit,
-                "source": f"{item.source} [{item.locator}]",
-            }
-    return table
+    return field_ranges("prrt_field")
 
 
 def _in(name: str) -> Bounded:

@@ -120,18 +120,27 @@ def _error(condition: pl.Expr, field: str, message: str) -> pl.Expr:
     return pl.when(condition.fill_null(False)).then(pl.lit(f"{field}: {message}")).otherwise(pl.lit(None, pl.String))
 
 
-def _range_check(path: str, column: pl.Expr) -> list[pl.Expr]:
-    spec = physical_ranges().get(path)
-    if spec is None:
-        return []
-    low = column < spec["min"] if not spec.get("exclusive_min") else column <= spec["min"]
-    high = column > spec["max"] if not spec.get("exclusive_max") else column >= spec["max"]
+def _outside(value: pl.Expr, spec: Mapping[str, Any]) -> pl.Expr:
+    """True where ``value`` lies outside the range ``spec`` (null stays null)."""
+    low = value < spec["min"] if not spec.get("exclusive_min") else value <= spec["min"]
+    high = value > spec["max"] if not spec.get("exclusive_max") else value >= spec["max"]
+    return low | high
+
+
+def _out_of_range(spec: Mapping[str, Any]) -> str:
     bracket = (
         ("(" if spec.get("exclusive_min") else "[")
         + f"{spec['min']:g}, {spec['max']:g}"
         + (")" if spec.get("exclusive_max") else "]")
     )
-    checks = [_error(low | high, path, f"out of range (expected a number in {bracket} {spec['unit']})")]
+    return f"out of range (expected a number in {bracket} {spec['unit']})"
+
+
+def _range_check(path: str, column: pl.Expr) -> list[pl.Expr]:
+    spec = physical_ranges().get(path)
+    if spec is None:
+        return []
+    checks = [_error(_outside(column, spec), path, _out_of_range(spec))]
     if spec.get("integer"):
         checks.append(_error(column.round(0) != column, path, "not a whole number"))
     return checks
@@ -252,20 +261,7 @@ def _prrt_cycle_errors() -> list[pl.Expr]:
         path = f"history.prrt_cycles.{field}"
         spec = physical_ranges()[path]
         values = cycles.list.eval(pl.element().struct.field(field))
-        low = (pl.element() <= spec["min"]) if spec.get("exclusive_min") else (pl.element() < spec["min"])
-        high = (pl.element() >= spec["max"]) if spec.get("exclusive_max") else (pl.element() > spec["max"])
-        bracket = (
-            ("(" if spec.get("exclusive_min") else "[")
-            + f"{spec['min']:g}, {spec['max']:g}"
-            + (")" if spec.get("exclusive_max") else "]")
-        )
-        errors.append(
-            _error(
-                values.list.eval(low | high).list.any(),
-                path,
-                f"out of range (expected a number in {bracket} {spec['unit']})",
-            )
-        )
+        errors.append(_error(values.list.eval(_outside(pl.element(), spec)).list.any(), path, _out_of_range(spec)))
     numbers = cycles.list.eval(pl.element().struct.field("cycle"))
     errors.append(_error(numbers.list.eval(pl.element().is_null()).list.any(), "history.prrt_cycles.cycle", "missing"))
     errors.append(
