@@ -26,7 +26,7 @@ the best (the PyTheranostics rule).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -156,6 +156,21 @@ def _rate_grid(low: float) -> NDArray[np.float64]:
     return np.geomspace(low, _RATE_MAX_PER_H, _GRID_POINTS)
 
 
+def _refine(
+    residual: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    starts: Sequence[NDArray[np.float64]],
+    bounds: tuple[list[float], list[float]],
+) -> NDArray[np.float64]:
+    """Bounded least squares from each start; the parameters with the lowest cost."""
+    best = None
+    for start in starts:
+        sol = least_squares(residual, start, bounds=bounds, x_scale="jac", xtol=1e-15, ftol=1e-15, gtol=1e-15)
+        if best is None or sol.cost < best.cost:
+            best = sol
+    assert best is not None
+    return np.asarray(best.x, dtype=np.float64)
+
+
 def _r_squared(a: NDArray[np.float64], sse: float) -> float:
     total = float(((a - a.mean()) ** 2).sum())
     return 1.0 - sse / total if total > 0 else 1.0
@@ -196,22 +211,9 @@ def fit_mono_exp(times_h: Floats, activity_mbq: Floats, half_life_h: float) -> T
     def residual(p: NDArray[np.float64]) -> NDArray[np.float64]:
         return p[0] * np.exp(-p[1] * t) - a
 
-    best = None
-    for i in order:
-        start = np.array([max(amp[i], 1e-12), grid[i]])
-        sol = least_squares(
-            residual,
-            start,
-            bounds=([0.0, lam_min], [np.inf, _RATE_MAX_PER_H]),
-            x_scale="jac",
-            xtol=1e-15,
-            ftol=1e-15,
-            gtol=1e-15,
-        )
-        if best is None or sol.cost < best.cost:
-            best = sol
-    assert best is not None
-    a0, lam = float(best.x[0]) * scale, float(best.x[1])
+    starts = [np.array([max(amp[i], 1e-12), grid[i]]) for i in order]
+    best = _refine(residual, starts, ([0.0, lam_min], [np.inf, _RATE_MAX_PER_H]))
+    a0, lam = float(best[0]) * scale, float(best[1])
     resid = a_raw - a0 * np.exp(-lam * t)
     sse = float(resid @ resid)
     notes = []
@@ -268,22 +270,9 @@ def fit_biexp_uptake(times_h: Floats, activity_mbq: Floats, half_life_h: float) 
     def residual(p: NDArray[np.float64]) -> NDArray[np.float64]:
         return p[0] * (np.exp(-p[1] * t) - np.exp(-(p[1] + p[2]) * t)) - a
 
-    best = None
-    for i in order:
-        start = np.array([max(amp[i], 1e-12), lw[i], lu[i] - lw[i]])
-        sol = least_squares(
-            residual,
-            start,
-            bounds=([0.0, lam_min, 1e-9], [np.inf, _RATE_MAX_PER_H, _RATE_MAX_PER_H]),
-            x_scale="jac",
-            xtol=1e-15,
-            ftol=1e-15,
-            gtol=1e-15,
-        )
-        if best is None or sol.cost < best.cost:
-            best = sol
-    assert best is not None
-    a0, lam_w, delta = (float(v) for v in best.x)
+    starts = [np.array([max(amp[i], 1e-12), lw[i], lu[i] - lw[i]]) for i in order]
+    best = _refine(residual, starts, ([0.0, lam_min, 1e-9], [np.inf, _RATE_MAX_PER_H, _RATE_MAX_PER_H]))
+    a0, lam_w, delta = (float(v) for v in best)
     a0 *= scale
     lam_u = lam_w + delta
     resid = a_raw - a0 * (np.exp(-lam_w * t) - np.exp(-lam_u * t))
