@@ -84,7 +84,7 @@ def test_the_spec_worked_example() -> None:
     assert kidney.tia_mbq_h == pytest.approx(7593.75, abs=0.01)
     assert kidney.dose_gy == pytest.approx(2.632, abs=5e-4)
     assert kidney.gy_per_gbq == pytest.approx(0.365, abs=5e-4)
-    assert kidney.bed_gy == pytest.approx(2.775, abs=1e-3)  # the spec shows 2.775 for 2.7757
+    assert kidney.bed_gy == pytest.approx(2.775, abs=5e-4)  # exact G factor of the fitted curve: 2.7751
 
 
 def test_local_deposition_factor_from_the_electron_energy() -> None:
@@ -161,3 +161,44 @@ def test_uniform_sphere_kernel_equals_local_deposition_inside() -> None:
     assert float(dose.sum()) == pytest.approx(float(sphere.sum()), rel=1e-5)  # energy conserved
     # Self-absorbed fraction of a 30 mm sphere: electrons escape only from a shell 1-2 mm thick.
     assert 0.97 < dpk_sphere_absorbed_fraction(30.0, 1.04, "Lu-177") < 1.0
+
+
+@pytest.mark.parametrize(("lw", "lu"), [(0.0140814, 0.845429), (0.01, 0.2476), (0.02, 5.0)])
+def test_biexponential_bed_equals_the_double_integral(lw: float, lu: float) -> None:
+    """The closed-form G factor against a direct numerical double integral of the dose rate
+    (Dale 1985: G = 2∫Ḋ(t)∫Ḋ(w)e^(−μ(t−w))dw dt / D²), including λu at the repair constant."""
+    from scipy import integrate
+
+    from nenliver.dosimetry.prrt.dose import bed_gy_for_exponentials
+
+    mu = math.log(2) / 2.8
+    tia = 1 / lw - 1 / lu
+
+    def rate(t: float) -> float:
+        return (math.exp(-lw * t) - math.exp(-lu * t)) / tia  # normalised: ∫ = 1
+
+    def inner(t: float) -> float:
+        return integrate.quad(lambda w: rate(w) * math.exp(-mu * (t - w)), 0, t, limit=200)[0]
+
+    g, _ = integrate.quad(lambda t: 2 * rate(t) * inner(t), 0, 40 / lw, limit=400)
+    dose = 3.0
+    assert bed_gy_for_exponentials(dose, [1.0, -1.0], [lw, lu], 2.6, 2.8) == pytest.approx(
+        dose + dose**2 / 2.6 * g, rel=1e-6
+    )
+
+
+def test_madsen_accepts_the_rate_or_the_half_life() -> None:
+    base = {
+        "format": "nenliver/prrt@1",
+        "injected_activity_mbq": 7400,
+        "organs": {"k": {"role": "kidney", "mass_g": 150, "activity_mbq": [30.0]}},
+    }
+    by_rate = prrt_plan_from_mapping(
+        {**base, "single_time_point": {"method": "madsen", "time_h": 96, "lambda_per_h": 0.01}}
+    )
+    by_half = prrt_plan_from_mapping(
+        {**base, "single_time_point": {"method": "madsen", "time_h": 96, "effective_half_life_h": math.log(2) / 0.01}}
+    )
+    a = evaluate_tacs(by_rate, tacs_from_plan(by_rate), knowledge_base_version="t").organs["k"]
+    b = evaluate_tacs(by_half, tacs_from_plan(by_half), knowledge_base_version="t").organs["k"]
+    assert a.tia_mbq_h == pytest.approx(b.tia_mbq_h, rel=1e-12) == pytest.approx(30.0 * math.exp(0.96) / 0.01)

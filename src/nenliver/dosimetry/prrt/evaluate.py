@@ -17,6 +17,7 @@ from nenliver.dosimetry.constants import entry, number
 from nenliver.dosimetry.decay import half_life_h
 from nenliver.dosimetry.prrt.dose import (
     bed_gy,
+    bed_gy_for_exponentials,
     hanscheid_tia_mbq_h,
     ldm_gy_kg_per_mbq_h,
     local_deposition_dose_gy,
@@ -99,8 +100,8 @@ def _organ(plan: PrrtPlan, tac: Tac, half_life: float) -> PrrtOrganResult:
                 f"({stp.time_h:g} h); errors are skewed towards under-estimation"
             )
         else:
-            assert stp.effective_half_life_h is not None
-            t_eff = stp.effective_half_life_h
+            assert stp.stated_half_life_h is not None
+            t_eff = stp.stated_half_life_h
             tia = madsen_tia_mbq_h(activity, stp.time_h, t_eff)
             notes.append(f"Madsen single time point with the stated effective half-life {t_eff:g} h")
         model, params, residuals = stp.method.value, {"time_h": stp.time_h, "activity_mbq": activity}, []
@@ -119,7 +120,12 @@ def _organ(plan: PrrtPlan, tac: Tac, half_life: float) -> PrrtOrganResult:
     gy_per_gbq = dose / (plan.injected_activity_mbq / 1000.0)
     bed = None
     if tac.role is OrganRole.KIDNEY:
-        bed = bed_gy(dose, t_eff, number("kidney_alpha_beta"), number("kidney_repair_half_time"))
+        alpha_beta, t_rep = number("kidney_alpha_beta"), number("kidney_repair_half_time")
+        if model == "biexp_uptake":  # the exact G factor of the fitted curve
+            a, lw, lu = params["a_mbq"], params["lambda_washout_per_h"], params["lambda_uptake_per_h"]
+            bed = bed_gy_for_exponentials(dose, [a, -a], [lw, lu], alpha_beta, t_rep)
+        else:  # mono-exponential dose rate with the effective half-life
+            bed = bed_gy(dose, t_eff, alpha_beta, t_rep)
     cumulative: dict[str, float | None] = {}
     for quantity, value in (("dose_gy", dose), ("bed_gy", bed)):
         if value is None:
@@ -225,7 +231,9 @@ def evaluate_tacs(
         radiobiology={
             "kidney_alpha_beta_gy": number("kidney_alpha_beta"),
             "kidney_repair_half_time_h": number("kidney_repair_half_time"),
-            "model": "linear-quadratic, mono-exponential dose rate: BED = D + D²/(α/β)·T_rep/(T_rep + T_eff)",
+            "model": "linear-quadratic: BED = D + D²/(α/β)·G; G = T_rep/(T_rep + T_eff) for a mono-exponential "
+            "dose rate (also used for trapezoid and single-time-point curves), the exact G factor of the fitted "
+            "curve for a bi-exponential one",
             "source": entry("kidney_alpha_beta").citation,
         },
         voxel=voxel,

@@ -286,8 +286,8 @@ def dose_from_series(plan: PrrtPlan, series: Sequence[TimedImage], notes: list[s
         if stp.method is SinglePointMethod.HANSCHEID:
             per_mbq = hanscheid_tia_mbq_h(1.0, stp.time_h)
         else:
-            assert stp.effective_half_life_h is not None
-            per_mbq = madsen_tia_mbq_h(1.0, stp.time_h, stp.effective_half_life_h)
+            assert stp.stated_half_life_h is not None
+            per_mbq = madsen_tia_mbq_h(1.0, stp.time_h, stp.stated_half_life_h)
         tia = series[0].activity_mbq * np.float32(per_mbq)
     else:
         tail = TailKind.PHYSICAL if plan.tail is TailKind.PHYSICAL else TailKind.LAST_TWO_POINTS

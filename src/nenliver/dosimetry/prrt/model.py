@@ -11,6 +11,7 @@ problem names its field path (``organs.kidney_left.activity_mbq[2]``).
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
@@ -100,6 +101,20 @@ class SingleTimePoint(BaseModel):
     method: SinglePointMethod
     time_h: Hours
     effective_half_life_h: Annotated[float | None, _in("effective_half_life_h")] = None
+    lambda_per_h: Annotated[float | None, _in("lambda_per_h")] = None
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> SingleTimePoint:
+        if self.effective_half_life_h is not None and self.lambda_per_h is not None:
+            raise ValueError("give effective_half_life_h or lambda_per_h, not both")
+        return self
+
+    @property
+    def stated_half_life_h(self) -> float | None:
+        """The effective half-life Madsen's method assumes (given directly or as λ)."""
+        if self.lambda_per_h is not None:
+            return math.log(2.0) / self.lambda_per_h
+        return self.effective_half_life_h
 
 
 class PriorOrgan(BaseModel):
@@ -221,12 +236,12 @@ def _list_problems(plan: PrrtPlan) -> list[Problem]:
                     f"at least {needed} time points, or single_time_point for one scan",
                 )
             )
-    elif stp.method is SinglePointMethod.MADSEN and stp.effective_half_life_h is None:
+    elif stp.method is SinglePointMethod.MADSEN and stp.stated_half_life_h is None:
         problems.append(
             Problem(
                 "single_time_point.effective_half_life_h",
                 "missing",
-                "the effective half-life (h) the Madsen method assumes (population or this patient's cycle 1)",
+                "the effective half-life (h) or lambda_per_h the Madsen method assumes (population or cycle 1)",
             )
         )
     return problems
